@@ -1,0 +1,539 @@
+// Package engine runs modules over an acquisition and writes the results folder.
+//
+// For each selected module, in dependency order and on as many workers as configured:
+// resolve the paths it declares, run it, and for every record it emits, in the same
+// goroutine: write the record to <module>.json, hand it to the module's checks, add its
+// timeline events to the timeline spool and its URLs to the URL spool. A module that
+// panics is recovered into a "failed" status and the run goes on. When every module is
+// done the engine writes the alerts files, timeline.csv, urls.json and info.json (with
+// the SHA-256 of every evidence file read), even when modules failed or the run was
+// interrupted.
+//
+// Output is deterministic: modules write their own files, alerts and statuses are
+// ordered by module order (not completion order), the timeline is sorted, and each
+// module's log lines are written to command.log as one block, in module order.
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spytrace/spytrace/internal/acquire"
+	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/ioc"
+	"github.com/spytrace/spytrace/internal/logx"
+	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/report/results"
+	"github.com/spytrace/spytrace/internal/report/timeline"
+	"github.com/spytrace/spytrace/internal/timefmt"
+)
+
+// Limits bound what one run may consume. Zero fields take the defaults.
+type Limits struct {
+	// MaxFileBytes bounds a file read whole into memory (plists, small files). 0 = 256 MiB.
+	MaxFileBytes int64
+	// MaxRecords bounds the records of one module; reaching it makes the module
+	// "partial". 0 = 50,000,000.
+	MaxRecords int
+	// MaxCopyBytes bounds the bytes copied to read one database with its WAL. 0 = 8 GiB.
+	MaxCopyBytes int64
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = 256 << 20
+	}
+	if l.MaxRecords <= 0 {
+		l.MaxRecords = 50_000_000
+	}
+	if l.MaxCopyBytes <= 0 {
+		l.MaxCopyBytes = 8 << 30
+	}
+	return l
+}
+
+// Config is one run.
+type Config struct {
+	Acquisition acquire.Acquisition
+	// Modules to run, in report order. Modules named in another's Requires must be
+	// included (see list.Resolve).
+	Modules []module.Module
+	// Index holds the indicators; nil means none.
+	Index *ioc.Index
+	// Results is the folder to write into.
+	Results *results.Dir
+	// Info is the template of info.json; the engine fills in modules, alerts, problems
+	// and hashes.
+	Info results.Info
+	// LogFile receives command.log lines (nil: none).
+	LogFile io.Writer
+	// Console receives warnings and errors of modules as they happen (nil: none).
+	Console slog.Handler
+	// Workers is the number of modules run at once; 0 means GOMAXPROCS.
+	Workers int
+	// TempDir is where the private temporary folder of the run is made ("" = the
+	// system's).
+	TempDir string
+	Limits  Limits
+	// Progress, when set, is called after each module ends.
+	Progress func(done, total int, st module.Status)
+}
+
+// Result is what a run found.
+type Result struct {
+	Statuses []module.Status
+	Alerts   []alert.Alert
+	Counts   alert.Counts
+	Hashes   []results.Hash
+	Events   int // timeline rows written
+	URLs     int
+	Problems []acquire.Problem
+}
+
+// ErrInterrupted is returned when the context was cancelled; the results folder still
+// holds what was done.
+var ErrInterrupted = errors.New("run interrupted")
+
+type run struct {
+	cfg     Config
+	limits  Limits
+	env     *check.Env
+	tmp     string
+	spool   *timeline.Spool
+	urls    *results.URLSpool
+	dbs     *dbCache
+	reads   *readSet
+	retain  map[string]bool
+	mu      sync.Mutex
+	kept    map[string][]any
+	fileLog *slog.Logger
+}
+
+// Run runs the configured modules and writes the results folder.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	tmp, err := os.MkdirTemp(cfg.TempDir, "spytrace-run-")
+	if err != nil {
+		return nil, fmt.Errorf("create private temporary folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	r := &run{
+		cfg:    cfg,
+		limits: cfg.Limits.withDefaults(),
+		env:    check.NewEnv(cfg.Index),
+		tmp:    tmp,
+		spool:  timeline.NewSpool(tmp, 0),
+		urls:   results.NewURLSpool(tmp),
+		reads:  newReadSet(),
+		retain: map[string]bool{},
+		kept:   map[string][]any{},
+	}
+	defer r.urls.Close()
+	r.dbs = newDBCache(cfg.Acquisition, tmp, r.limits.MaxCopyBytes)
+	defer r.dbs.closeAll()
+	logFile := cfg.LogFile
+	if logFile == nil {
+		logFile = io.Discard
+	}
+	r.fileLog = slog.New(logx.NewFile(logFile, slog.LevelDebug)).With(logx.LoggerKey, "engine")
+
+	order, err := dependencyOrder(cfg.Modules)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range cfg.Modules {
+		for _, dep := range m.Info().Requires {
+			r.retain[dep] = true
+		}
+	}
+	outcomes := r.schedule(ctx, order)
+
+	res := &Result{Counts: alert.Counts{}}
+	for _, o := range outcomes {
+		res.Statuses = append(res.Statuses, o.status)
+		res.Alerts = append(res.Alerts, o.alerts...)
+	}
+	for _, a := range res.Alerts {
+		res.Counts.Add(a.Level)
+	}
+	werr := r.writeResults(ctx, res)
+	if ctx.Err() != nil {
+		return res, ErrInterrupted
+	}
+	return res, werr
+}
+
+type outcome struct {
+	status module.Status
+	alerts []alert.Alert
+	log    []byte
+}
+
+// schedule runs modules on the worker pool, each after the modules it requires, and
+// returns their outcomes in cfg.Modules order.
+func (r *run) schedule(ctx context.Context, order []module.Module) []outcome {
+	index := map[string]int{}
+	for i, m := range r.cfg.Modules {
+		index[m.Info().Name] = i
+	}
+	outs := make([]outcome, len(r.cfg.Modules))
+	done := make([]bool, len(r.cfg.Modules))
+	finished := make([]chan struct{}, len(r.cfg.Modules))
+	for i := range finished {
+		finished[i] = make(chan struct{})
+	}
+	sem := make(chan struct{}, r.cfg.Workers)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	flushed := 0
+	completed := 0
+	for _, m := range order {
+		i := index[m.Info().Name]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, dep := range m.Info().Requires {
+				if j, ok := index[dep]; ok {
+					<-finished[j]
+				}
+			}
+			sem <- struct{}{}
+			o := r.runModule(ctx, m)
+			<-sem
+			mu.Lock()
+			outs[i] = o
+			done[i] = true
+			completed++
+			// Write finished modules' logs to command.log in module order.
+			for flushed < len(done) && done[flushed] {
+				if r.cfg.LogFile != nil {
+					r.cfg.LogFile.Write(outs[flushed].log)
+				}
+				outs[flushed].log = nil
+				flushed++
+			}
+			if r.cfg.Progress != nil {
+				r.cfg.Progress(completed, len(outs), o.status)
+			}
+			mu.Unlock()
+			close(finished[i])
+		}()
+	}
+	wg.Wait()
+	return outs
+}
+
+// dependencyOrder returns the modules so that each comes after those it requires,
+// keeping the given order otherwise. A missing requirement or a cycle is an error.
+func dependencyOrder(mods []module.Module) ([]module.Module, error) {
+	byName := map[string]module.Module{}
+	for _, m := range mods {
+		name := m.Info().Name
+		if _, dup := byName[name]; dup {
+			return nil, fmt.Errorf("module %q selected twice", name)
+		}
+		byName[name] = m
+	}
+	var out []module.Module
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(m module.Module, chain []string) error
+	visit = func(m module.Module, chain []string) error {
+		name := m.Info().Name
+		switch state[name] {
+		case 2:
+			return nil
+		case 1:
+			return fmt.Errorf("modules require each other: %s", strings.Join(append(chain, name), " → "))
+		}
+		state[name] = 1
+		for _, dep := range m.Info().Requires {
+			d, ok := byName[dep]
+			if !ok {
+				return fmt.Errorf("module %q requires module %q, which is not selected", name, dep)
+			}
+			if err := visit(d, append(chain, name)); err != nil {
+				return err
+			}
+		}
+		state[name] = 2
+		out = append(out, m)
+		return nil
+	}
+	for _, m := range mods {
+		if err := visit(m, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// moduleLogLimit bounds the log kept in memory for one module before it is written.
+const moduleLogLimit = 4 << 20
+
+type cappedBuffer struct {
+	bytes.Buffer
+	dropped bool
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if c.Len()+len(p) > moduleLogLimit {
+		if !c.dropped {
+			c.Buffer.WriteString("… further log lines of this module omitted\n")
+			c.dropped = true
+		}
+		return len(p), nil
+	}
+	return c.Buffer.Write(p)
+}
+
+func (r *run) runModule(ctx context.Context, m module.Module) (o outcome) {
+	info := m.Info()
+	start := time.Now()
+	var logBuf cappedBuffer
+	handlers := []slog.Handler{logx.NewFile(&logBuf, slog.LevelDebug)}
+	if r.cfg.Console != nil {
+		handlers = append(handlers, &minLevel{Handler: r.cfg.Console, min: slog.LevelWarn})
+	}
+	log := slog.New(slog.NewMultiHandler(handlers...)).With(logx.LoggerKey, info.Name)
+	st := module.Status{Module: info.Name, Version: info.Version}
+	defer func() {
+		st.Duration = time.Since(start)
+		o.status = st
+		switch st.State {
+		case module.Skipped:
+			log.Debug("skipped", "reason", st.Reason)
+		case module.Failed:
+			log.Error("failed", "reason", st.Reason)
+		default:
+			log.Info(fmt.Sprintf("%s: %d records, %d alerts", st.State, st.Records, st.Alerts))
+		}
+		o.log = logBuf.Bytes()
+	}()
+	log.Debug("start", "version", info.Version)
+
+	if len(info.Kinds) > 0 && !slices.Contains(info.Kinds, r.cfg.Acquisition.Kind()) {
+		st.State, st.Reason = module.Skipped, fmt.Sprintf("does not apply to %s acquisitions", r.cfg.Acquisition.Kind())
+		return o
+	}
+	files, missing, err := r.resolve(info.Paths)
+	if err != nil {
+		st.State, st.Reason = module.Failed, err.Error()
+		return o
+	}
+	if len(info.Paths) > 0 && len(files) == 0 {
+		st.State, st.Reason = module.Skipped, "not in this acquisition ("+strings.Join(info.Paths, ", ")+")"
+		if len(missing) > 0 {
+			st.Reason = "listed in the acquisition but missing from it (partial acquisition): " + strings.Join(missing, ", ")
+		}
+		return o
+	}
+	for _, m := range missing {
+		msg := fmt.Sprintf("%s is listed but missing from the acquisition (partial acquisition)", m)
+		log.Warn(msg)
+		st.Problems = append(st.Problems, msg)
+	}
+
+	var alerts []alert.Alert
+	reporter := check.NewReporter(info.Name, func(a alert.Alert) {
+		alerts = append(alerts, a)
+		log.Debug("alert", "level", a.Level.String(), "message", a.Message)
+	})
+	var checker check.Checker
+	if c, ok := m.(module.Checkable); ok {
+		checker = c.NewChecker(r.env)
+	}
+	recs := r.cfg.Results.Records(info.Name, info.Single)
+	plugin := info.Class
+	if plugin == "" {
+		plugin = info.Name
+	}
+	var kept []any
+	var checkPanic error
+	errLimit := fmt.Errorf("record limit of %d reached", r.limits.MaxRecords)
+	emit := func(rec any) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if recs.Count() >= r.limits.MaxRecords {
+			return errLimit
+		}
+		if err := recs.Write(rec); err != nil {
+			return err
+		}
+		if checker != nil && checkPanic == nil {
+			checkPanic = safely(func() { checker.Check(rec, reporter) })
+		}
+		if tl, ok := rec.(module.Timeliner); ok {
+			for _, ev := range tl.Timeline() {
+				r.spool.Add(timeline.Event{Time: ev.Time, Plugin: plugin, Event: ev.Event, Description: ev.Data})
+			}
+		}
+		if ul, ok := rec.(module.URLLister); ok {
+			for _, u := range ul.URLs() {
+				if err := r.urls.Add(info.Name, results.URL{URL: u.URL, Timestamp: timefmt.Of(u.Time), Source: info.Name}); err != nil {
+					return err
+				}
+			}
+		}
+		if r.retain[info.Name] {
+			kept = append(kept, rec)
+		}
+		return nil
+	}
+	out := module.NewOutput(emit)
+	svc := &services{run: r, module: info.Name}
+	in := module.NewInput(r.cfg.Acquisition, files, log, svc)
+	runErr := safely(func() { err = m.Run(ctx, in, out) })
+	if runErr == nil {
+		runErr = err
+	}
+	if checker != nil && checkPanic == nil {
+		checkPanic = safely(func() { checker.Finish(reporter) })
+	}
+	if cerr := recs.Close(); cerr != nil && runErr == nil {
+		runErr = cerr
+	}
+	st.Records = recs.Count()
+	st.Problems = append(st.Problems, out.Problems()...)
+	st.Files = svc.names()
+	switch {
+	case errors.Is(runErr, module.ErrNotFound):
+		st.State, st.Reason = module.Skipped, runErr.Error()
+	case runErr != nil && errors.Is(runErr, errLimit):
+		st.State, st.Reason = module.Partial, runErr.Error()
+	case runErr != nil && ctx.Err() != nil:
+		st.State, st.Reason = module.Failed, "interrupted"
+	case runErr != nil:
+		st.State, st.Reason = module.Failed, runErr.Error()
+		var p *panicError
+		if errors.As(runErr, &p) {
+			log.Debug("panic stack", "stack", string(p.stack))
+		}
+	case checkPanic != nil:
+		st.State, st.Reason = module.Failed, "checks: "+checkPanic.Error()
+	case len(st.Problems) > 0:
+		st.State, st.Reason = module.Partial, fmt.Sprintf("%d problem(s) while reading", len(st.Problems))
+	default:
+		st.State = module.OK
+	}
+	if checkPanic != nil && st.State != module.Failed {
+		st.Problems = append(st.Problems, "checks: "+checkPanic.Error())
+		st.State = module.Partial
+	}
+	for _, p := range st.Problems {
+		log.Warn(p)
+	}
+	st.Alerts = len(alerts)
+	o.alerts = alerts
+	if r.retain[info.Name] {
+		r.mu.Lock()
+		r.kept[info.Name] = kept
+		r.mu.Unlock()
+	}
+	return o
+}
+
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// safely runs f and turns a panic into an error.
+func safely(f func()) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: stack()}
+		}
+	}()
+	f()
+	return nil
+}
+
+// stack returns the calling goroutine's stack as "function (file:line)" lines, without
+// the addresses and goroutine number of debug.Stack, so command.log stays the same from
+// one run to the next.
+func stack() []byte {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	var b bytes.Buffer
+	for {
+		fr, more := frames.Next()
+		fmt.Fprintf(&b, "%s (%s:%d)\n", fr.Function, filepath.Base(fr.File), fr.Line)
+		if !more {
+			break
+		}
+	}
+	return b.Bytes()
+}
+
+// resolve expands a module's path patterns into sorted, unique file names, and names
+// the literal paths that the acquisition lists but does not hold.
+func (r *run) resolve(patterns []string) (files, missing []string, err error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range patterns {
+		var matches []string
+		if !hasMeta(p) {
+			fi, err := fs.Stat(r.cfg.Acquisition, p)
+			if err == nil && !fi.IsDir() {
+				matches = []string{p}
+			} else if acquire.IsMissing(err) {
+				missing = append(missing, p)
+			}
+		} else {
+			var err error
+			matches, err = fs.Glob(r.cfg.Acquisition, p)
+			if err != nil {
+				return nil, nil, fmt.Errorf("look for %q: %w", p, err)
+			}
+		}
+		for _, m := range matches {
+			if fi, err := fs.Stat(r.cfg.Acquisition, m); err != nil || fi.IsDir() {
+				continue
+			}
+			if !seen[m] {
+				seen[m] = true
+				out = append(out, m)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, missing, nil
+}
+
+func hasMeta(p string) bool { return strings.ContainsAny(p, `*?[\`) }
+
+// minLevel filters a handler to a minimum level.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m *minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+func (m *minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return &minLevel{Handler: m.Handler.WithAttrs(as), min: m.min}
+}
+func (m *minLevel) WithGroup(n string) slog.Handler {
+	return &minLevel{Handler: m.Handler.WithGroup(n), min: m.min}
+}

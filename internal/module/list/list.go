@@ -1,0 +1,122 @@
+// Package list is the registry of modules: plain slices of constructors, grouped by the
+// acquisitions they read. Adding a module means one line here and one row in
+// docs/modules.md.
+package list
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/spytrace/spytrace/internal/acquire"
+	"github.com/spytrace/spytrace/internal/module"
+)
+
+// Constructor makes a fresh module.
+type Constructor func() module.Module
+
+// iosBackup are the modules that read an iOS backup, in report order.
+var iosBackup = []Constructor{}
+
+// groups maps a group name to its modules. "all" holds every module.
+func groups() map[string][]Constructor {
+	return map[string][]Constructor{
+		"ios/backup": iosBackup,
+		"all":        iosBackup,
+	}
+}
+
+// Groups returns the group names, sorted.
+func Groups() []string {
+	var out []string
+	for g := range groups() {
+		out = append(out, g)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// All returns a fresh instance of every module, in registry order.
+func All() []module.Module {
+	return build(groups()["all"])
+}
+
+func build(cs []Constructor) []module.Module {
+	out := make([]module.Module, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c())
+	}
+	return out
+}
+
+// ForKind returns every module that reads the given kind of acquisition.
+func ForKind(kind acquire.Kind) []module.Module {
+	var out []module.Module
+	for _, m := range All() {
+		if slices.Contains(m.Info().Kinds, kind) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Resolve returns the modules for kind named by names (module names or group names),
+// plus every module they require, in registry order. No names means every module for
+// kind. An unknown name is an error that lists the valid ones.
+func Resolve(kind acquire.Kind, names []string) ([]module.Module, error) {
+	avail := ForKind(kind)
+	if len(names) == 0 {
+		return avail, nil
+	}
+	byName := map[string]module.Module{}
+	for _, m := range avail {
+		byName[m.Info().Name] = m
+	}
+	want := map[string]bool{}
+	var add func(name string) error
+	add = func(name string) error {
+		if want[name] {
+			return nil
+		}
+		m, ok := byName[name]
+		if !ok {
+			return fmt.Errorf("module %q does not exist for %s acquisitions", name, kind)
+		}
+		want[name] = true
+		for _, dep := range m.Info().Requires {
+			if err := add(dep); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	gs := groups()
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if g, ok := gs[n]; ok {
+			for _, m := range build(g) {
+				if _, ok := byName[m.Info().Name]; ok {
+					if err := add(m.Info().Name); err != nil {
+						return nil, err
+					}
+				}
+			}
+			continue
+		}
+		if err := add(n); err != nil {
+			var valid []string
+			for _, m := range avail {
+				valid = append(valid, m.Info().Name)
+			}
+			return nil, fmt.Errorf("%w (modules: %s; groups: %s)", err, strings.Join(valid, ", "), strings.Join(Groups(), ", "))
+		}
+	}
+	var out []module.Module
+	for _, m := range avail {
+		if want[m.Info().Name] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
