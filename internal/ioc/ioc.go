@@ -8,18 +8,24 @@
 // app:cert.sha256, configuration-profile:id, android-property:name), two spellings of
 // hash names, IP addresses written as domain-name, relative file paths. Patterns are read
 // by a real STIX patterning parser, so values containing '=' or escaped quotes load.
+// [Load] reads files and folders, skipping with a [Warning] (never failing on) whatever
+// it cannot use; a [Builder] makes an Index from indicators built by hand.
 //
 // Matching semantics (each has true- and false-positive vectors in the tests):
 //   - domains match the host and its subdomains on label boundaries (evil.com matches
 //     a.evil.com, never notevil.com);
-//   - URLs are parsed; a URL indicator matches the same URL after normalisation, and the
-//     URL's host is checked against domain and IP indicators;
+//   - URLs are parsed; a URL indicator matches the same URL after normalisation, or
+//     with a query added when it has none, and the URL's host is checked against
+//     domain and IP indicators; text that does not parse is never searched for
+//     substrings;
 //   - IPv4/IPv6 addresses match exactly or inside a CIDR indicator;
-//   - file paths match on "/" boundaries; /var and /tmp are iOS aliases of /private/var
-//     and /private/tmp; relative path indicators match any "/"-aligned part of a path;
+//   - file paths match on "/" boundaries; /var, /tmp and /etc are iOS aliases of
+//     /private/var, /private/tmp and /private/etc; relative path indicators match any
+//     "/"-aligned part of a path;
 //   - process names match exactly, or as the kernel's 15- or 16-character truncation of
 //     a longer indicator;
-//   - e-mails, app ids, hashes and Android property names match case-insensitively.
+//   - e-mails, app ids, hashes, profile ids and Android property names match
+//     case-insensitively, whole values only.
 package ioc
 
 // Kind is the bucket an indicator falls in. The string values are MVT's bucket names
@@ -54,6 +60,7 @@ type Collection struct {
 	Name        string
 	Description string
 	File        *File
+	Count       int // indicator values Load put in the collection
 }
 
 // File is one loaded indicator file.
