@@ -1,0 +1,4 @@
+package profileevents
+
+// Parse exposes parse to the fuzz target.
+var Parse = parse
