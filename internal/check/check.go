@@ -164,7 +164,7 @@ func (r *Reporter) Indicator(level alert.Level, m *ioc.Match, observed, where st
 	}
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "Found a known suspicious %s %q", words.noun, observed)
-	if m.Observed != "" && m.Observed != observed {
+	if m.Observed != "" && !strings.EqualFold(m.Observed, observed) {
 		fmt.Fprintf(&msg, " (through %q)", m.Observed)
 	}
 	if where != "" {

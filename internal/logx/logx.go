@@ -89,6 +89,9 @@ func appendAttrs(b *strings.Builder, attrs []slog.Attr) {
 	for _, a := range attrs {
 		v := a.Value.Resolve()
 		s := v.String()
+		if s == "" {
+			continue
+		}
 		if v.Kind() == slog.KindTime {
 			s = timefmt.Format(v.Time())
 		}
@@ -142,7 +145,7 @@ func formatConsole(b *strings.Builder, r slog.Record, logger string, attrs []slo
 	case r.Level >= slog.LevelWarn:
 		b.WriteString("warning: ")
 	}
-	if logger != "" {
+	if logger != "" && logger != "spytrace" {
 		b.WriteString(safetext.Terminal(logger))
 		b.WriteString(": ")
 	}

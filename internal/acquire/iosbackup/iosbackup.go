@@ -57,7 +57,9 @@ const (
 	manifestMBDB  = "Manifest.mbdb"
 )
 
-var rootFiles = []string{InfoPlist, ManifestDB, ManifestPlist, StatusPlist}
+// rootFiles are served under their own names; Manifest.db's sidecars are served too, so
+// that a reader of Manifest.db sees rows that only its write-ahead log holds.
+var rootFiles = []string{InfoPlist, ManifestDB, ManifestDB + "-journal", ManifestDB + "-shm", ManifestDB + "-wal", ManifestPlist, StatusPlist}
 
 // Manifest.db flags values.
 const (

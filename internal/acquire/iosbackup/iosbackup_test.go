@@ -2,6 +2,7 @@ package iosbackup_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"io/fs"
@@ -202,5 +203,61 @@ func TestPartialBackupAndHostileRows(t *testing.T) {
 	}
 	if err := fstest.TestFS(bk, "HomeDomain/Library/ok.txt"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestManifestRowsOnlyInWAL: a Manifest.db whose last rows are still in Manifest.db-wal
+// (a backup copied while being written) is read with those rows, and the sidecar is
+// served so that the manifest module sees them too; the evidence is not changed.
+func TestManifestRowsOnlyInWAL(t *testing.T) {
+	_, dir := sampleBackup(t)
+	db, err := sql.Open("sqlite", filepath.Join(dir, "Manifest.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	blob, err := fixture.MBFile(&fixture.BackupFile{Flags: 1, RelativePath: "Library/late.txt", Content: []byte("late")}, fixture.Epoch, 99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := fixture.FileID("HomeDomain", "Library/late.txt")
+	for _, q := range []string{"PRAGMA journal_mode=WAL", "PRAGMA wal_autocheckpoint=0"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec("INSERT INTO Files VALUES (?, 'HomeDomain', 'Library/late.txt', 1, ?)", id, blob); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, id[:2]), 0o755)
+	os.WriteFile(filepath.Join(dir, id[:2], id), []byte("late"), 0o644)
+	// Copy the backup while the connection is open, as a copy made mid-write would be.
+	copied := filepath.Join(t.TempDir(), "copy")
+	if err := os.CopyFS(copied, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(copied, "Manifest.db-shm"))
+	if _, err := os.Stat(filepath.Join(copied, "Manifest.db-wal")); err != nil {
+		t.Fatalf("no WAL in the copy: %v", err)
+	}
+	before, _ := os.ReadFile(filepath.Join(copied, "Manifest.db"))
+	bk, err := iosbackup.Open(context.Background(), copied, iosbackup.Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bk.Close()
+	if data, err := fs.ReadFile(bk, "HomeDomain/Library/late.txt"); err != nil || string(data) != "late" {
+		t.Fatalf("row only in the WAL: %q, %v", data, err)
+	}
+	if _, err := fs.Stat(bk, "Manifest.db-wal"); err != nil {
+		t.Errorf("Manifest.db-wal is not served: %v", err)
+	}
+	after, _ := os.ReadFile(filepath.Join(copied, "Manifest.db"))
+	if string(before) != string(after) {
+		t.Error("Manifest.db changed")
+	}
+	if _, err := os.Stat(filepath.Join(copied, "Manifest.db-shm")); err == nil {
+		t.Error("a -shm file was created beside the evidence")
 	}
 }

@@ -11,13 +11,39 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/module/ios/backupinfo"
+	"github.com/spytrace/spytrace/internal/module/ios/configurationprofiles"
+	"github.com/spytrace/spytrace/internal/module/ios/datausage"
+	"github.com/spytrace/spytrace/internal/module/ios/globalpreferences"
+	"github.com/spytrace/spytrace/internal/module/ios/idstatuscache"
+	"github.com/spytrace/spytrace/internal/module/ios/manifest"
+	"github.com/spytrace/spytrace/internal/module/ios/profileevents"
+	"github.com/spytrace/spytrace/internal/module/ios/safaribrowserstate"
+	"github.com/spytrace/spytrace/internal/module/ios/safarihistory"
+	"github.com/spytrace/spytrace/internal/module/ios/sms"
+	"github.com/spytrace/spytrace/internal/module/ios/smsattachments"
+	"github.com/spytrace/spytrace/internal/module/ios/tcc"
 )
 
 // Constructor makes a fresh module.
 type Constructor func() module.Module
 
-// iosBackup are the modules that read an iOS backup, in report order.
-var iosBackup = []Constructor{}
+// iosBackup are the modules that read an iOS backup, in report order: the backup's own
+// files first, then the artifacts.
+var iosBackup = []Constructor{
+	func() module.Module { return backupinfo.New() },
+	func() module.Module { return manifest.New() },
+	func() module.Module { return configurationprofiles.New() },
+	func() module.Module { return profileevents.New() },
+	func() module.Module { return globalpreferences.New() },
+	func() module.Module { return sms.New() },
+	func() module.Module { return smsattachments.New() },
+	func() module.Module { return safarihistory.New() },
+	func() module.Module { return safaribrowserstate.New() },
+	func() module.Module { return datausage.New() },
+	func() module.Module { return idstatuscache.New() },
+	func() module.Module { return tcc.New() },
+}
 
 // groups maps a group name to its modules. "all" holds every module.
 func groups() map[string][]Constructor {

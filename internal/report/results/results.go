@@ -125,6 +125,7 @@ type RecordFile struct {
 	f      *os.File
 	w      *bufio.Writer
 	buf    bytes.Buffer
+	ind    []byte
 	n      int
 	err    error
 }
@@ -151,11 +152,11 @@ func (rf *RecordFile) Write(rec any) error {
 	rf.buf.Reset()
 	enc := json.NewEncoder(&rf.buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent(prefix, "    ")
 	if err := enc.Encode(rec); err != nil {
 		return fmt.Errorf("encode record %d of %q: %w", rf.n, rf.name, err)
 	}
-	body := bytes.TrimSuffix(rf.buf.Bytes(), []byte("\n"))
+	rf.ind = appendIndented(rf.ind[:0], bytes.TrimSuffix(rf.buf.Bytes(), []byte("\n")), prefix)
+	body := rf.ind
 	if rf.f == nil {
 		f, err := os.OpenFile(rf.dir.File(rf.name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 		if err != nil {

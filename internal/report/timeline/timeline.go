@@ -9,6 +9,7 @@ package timeline
 
 import (
 	"bufio"
+	"bytes"
 	"container/heap"
 	"encoding/binary"
 	"errors"
@@ -16,7 +17,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -119,7 +119,7 @@ func (s *Spool) spill() error {
 	return nil
 }
 
-func compareRows(a, b []byte) int { return strings.Compare(string(a), string(b)) }
+func compareRows(a, b []byte) int { return bytes.Compare(a, b) }
 
 // WriteCSV writes the header and every event, sorted and de-duplicated, to w. It
 // returns the number of rows written.
@@ -155,7 +155,7 @@ func (s *Spool) WriteCSV(w io.Writer) (int, error) {
 	n := 0
 	var last []byte
 	emit := func(row []byte) {
-		if last != nil && string(last) == string(row) {
+		if last != nil && bytes.Equal(last, row) {
 			return
 		}
 		bw.Write(row)

@@ -1,0 +1,437 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spytrace/spytrace/internal/acquire"
+	"github.com/spytrace/spytrace/internal/acquire/iosbackup"
+	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/appdirs"
+	"github.com/spytrace/spytrace/internal/engine"
+	"github.com/spytrace/spytrace/internal/ioc"
+	"github.com/spytrace/spytrace/internal/logx"
+	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/module/list"
+	"github.com/spytrace/spytrace/internal/report/results"
+	"github.com/spytrace/spytrace/internal/safetext"
+	"github.com/spytrace/spytrace/internal/timefmt"
+	"github.com/spytrace/spytrace/internal/version"
+)
+
+// checkConfig holds the flags shared by the check commands.
+type checkConfig struct {
+	IOCs          []string
+	NoDefaultIOCs bool
+	Output        string
+	Overwrite     bool
+	FailLevel     string
+	Modules       []string
+	ListModules   bool
+	Verbose       bool
+	Quiet         bool
+	Workers       int
+}
+
+func (c *checkConfig) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVarP(&c.IOCs, "iocs", "i", nil, "STIX 2.1 indicator file or folder (repeatable); SPYTRACE_IOCS and the data folder's indicators are added")
+	f.BoolVar(&c.NoDefaultIOCs, "no-default-iocs", false, "load only the --iocs files: ignore SPYTRACE_IOCS and the data folder")
+	f.StringVarP(&c.Output, "output", "o", "", "results folder (created; must be empty unless --overwrite); default spytrace-results-<date> in the current folder")
+	f.BoolVar(&c.Overwrite, "overwrite", false, "write into a results folder that already holds files")
+	f.StringVar(&c.FailLevel, "fail-level", "HIGH", "exit with status 3 when an alert is at or above this level (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, or NONE)")
+	f.StringArrayVarP(&c.Modules, "module", "m", nil, "run only this module or group (repeatable; see --list-modules); modules it requires run too")
+	f.BoolVarP(&c.ListModules, "list-modules", "l", false, "list the modules and exit")
+	f.BoolVarP(&c.Verbose, "verbose", "v", false, "show debug messages")
+	f.BoolVarP(&c.Quiet, "quiet", "q", false, "show only warnings, errors and the final summary")
+	f.IntVar(&c.Workers, "workers", 0, "modules run at once (default: number of CPUs)")
+	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
+	_ = cmd.MarkFlagDirname("output")
+	_ = cmd.MarkFlagFilename("iocs", "stix2", "stix", "json")
+	_ = cmd.RegisterFlagCompletionFunc("module", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		names := list.Groups()
+		for _, m := range list.All() {
+			names = append(names, m.Info().Name+"\t"+m.Info().Description)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("fail-level", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL", "NONE"}, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+const checkBackupLong = `Check an unencrypted iTunes, Finder or idevicebackup2 backup of an iPhone or iPad.
+
+BACKUP is the backup folder (the one holding Manifest.db), or its parent when the parent
+holds exactly one backup. The backup is only read: spytrace never writes into it, and
+databases with a write-ahead log are read from a private copy.
+
+Indicators come from every --iocs file or folder, from SPYTRACE_IOCS (a list of files and
+folders separated by the system's path-list separator), and from the indicators folder of
+spytrace's data folder (unless --no-default-iocs). Heuristics run whether or not
+indicators are loaded.
+
+The results folder receives one <module>.json per module, <module>_detected.json,
+alerts.json, alerts_timeline.csv, timeline.csv, urls.json, info.json (versions, indicator
+files and the SHA-256 of every evidence file read) and command.log.
+
+Encrypted backups are not read yet: spytrace recognises them and stops with a message.`
+
+const checkBackupExample = `  # Check a backup against the Pegasus indicators
+  spytrace ios check-backup --iocs pegasus.stix2 --output results/ ~/Backups/00008030-001A2B3C4D5E6F70
+
+  # Use every indicator file of a folder; fail (exit 3) from MEDIUM alerts up
+  spytrace ios check-backup -i indicators/ --fail-level MEDIUM -o results/ BACKUP
+
+  # Run only the SMS modules
+  spytrace ios check-backup -m sms -m sms_attachments -o results/ BACKUP
+
+  # List the modules
+  spytrace ios check-backup --list-modules`
+
+func (e *env) checkBackupCommand() *cobra.Command {
+	var cfg checkConfig
+	cmd := &cobra.Command{
+		Use:     "check-backup [flags] BACKUP",
+		Short:   "Check an iOS backup (iTunes, Finder, idevicebackup2)",
+		Long:    checkBackupLong,
+		Example: checkBackupExample,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cfg.ListModules {
+				return nil
+			}
+			return exactArgs(1, "the path of one backup")(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.ListModules {
+				return e.listModules(acquire.IOSBackup)
+			}
+			return e.checkBackup(cmd.Context(), cfg, args[0], "ios check-backup")
+		},
+	}
+	cfg.register(cmd)
+	return cmd
+}
+
+func (e *env) listModules(kind acquire.Kind) error {
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODULE\tVERSION\tREADS")
+	for _, m := range list.ForKind(kind) {
+		info := m.Info()
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", info.Name, info.Version, info.Description)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\ngroups: %s\n", strings.Join(list.Groups(), ", "))
+	return nil
+}
+
+func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command string) error {
+	failLevel, failNone, err := parseFailLevel(cfg.FailLevel)
+	if err != nil {
+		return usageError{err}
+	}
+	mods, err := list.Resolve(acquire.IOSBackup, cfg.Modules)
+	if err != nil {
+		return usageError{err}
+	}
+	console := e.consoleHandler(cfg)
+	log := slog.New(console)
+
+	index, report, iocFiles, err := e.loadIndicators(cfg, log)
+	if err != nil {
+		return err
+	}
+	backup, err := iosbackup.Open(ctx, target, iosbackup.Options{})
+	if err != nil {
+		if errors.Is(err, iosbackup.ErrEncrypted) {
+			return fmt.Errorf("%w\nspytrace: hint: this version of spytrace reads only unencrypted backups; make an unencrypted backup, or decrypt this one with a trusted tool into a new folder and check that folder", err)
+		}
+		return err
+	}
+	defer backup.Close()
+
+	outDir, err := e.outputDir(cfg.Output, backup.Root())
+	if err != nil {
+		return err
+	}
+	dir, err := results.Create(outDir, cfg.Overwrite)
+	if err != nil {
+		if errors.Is(err, results.ErrNotEmpty) {
+			return usagef("%v: choose a new folder with --output, or pass --overwrite", err)
+		}
+		return err
+	}
+	logFile, err := os.OpenFile(dir.File("command.log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("create command.log: %w", err)
+	}
+	defer logFile.Close()
+	fileLog := slog.New(logx.NewFile(logFile, slog.LevelDebug)).With(logx.LoggerKey, "spytrace")
+	runLog := slog.New(slog.NewMultiHandler(logx.NewFile(logFile, slog.LevelDebug), console)).With(logx.LoggerKey, "spytrace")
+	v := version.Get()
+	fileLog.Info(v.String())
+	fileLog.Debug("command: spytrace " + strings.Join(e.args, " "))
+	abs, _ := filepath.Abs(backup.Root())
+	runLog.Info("checking iOS backup", "path", abs)
+	for _, f := range report.Files {
+		runLog.Debug("indicator file", "path", f.File.Path, "sha256", f.File.SHA256, "indicators", f.Indicators)
+	}
+	runLog.Info(fmt.Sprintf("loaded %d indicators from %d files", index.Len(), len(report.Files)))
+	for _, p := range backup.Problems() {
+		runLog.Debug("backup problem", "kind", p.Kind, "name", p.Name, "message", p.Message)
+	}
+	if st := backup.Stats(); st.Missing > 0 {
+		runLog.Warn(fmt.Sprintf("partial backup: %d files listed in Manifest.db are missing from the folder", st.Missing))
+	}
+
+	info := results.Info{
+		Tool:           "spytrace",
+		Version:        v.Version,
+		Commit:         v.Commit,
+		Command:        command,
+		TargetPath:     abs,
+		Acquisition:    backupFacts(backup),
+		Date:           timefmt.Format(e.now()),
+		FailLevel:      cfg.FailLevel,
+		IOCFiles:       iocFiles,
+		IndicatorFiles: indicatorFiles(report),
+	}
+	if failNone {
+		info.FailLevel = "NONE"
+	}
+	progress := func(done, total int, st module.Status) {
+		if cfg.Quiet {
+			return
+		}
+		line := fmt.Sprintf("[%*d/%d] %-32s %-8s", len(fmt.Sprint(total)), done, total, st.Module, st.State)
+		switch st.State {
+		case module.Skipped, module.Failed:
+			line += " " + st.Reason
+		default:
+			line += fmt.Sprintf(" %d records, %d alerts (%s)", st.Records, st.Alerts, st.Duration.Round(msRound))
+			if st.State == module.Partial {
+				line += ": " + st.Reason
+			}
+		}
+		fmt.Fprintf(e.stderr, "spytrace: %s\n", safetext.Terminal(line))
+	}
+	res, runErr := engine.Run(ctx, engine.Config{
+		Acquisition: backup,
+		Modules:     mods,
+		Index:       index,
+		Results:     dir,
+		Info:        info,
+		LogFile:     logFile,
+		Console:     console,
+		Workers:     cfg.Workers,
+		Progress:    progress,
+	})
+	if res == nil {
+		return runErr
+	}
+	e.summary(fileLog, res, dir.Path(), failLevel, failNone)
+	if runErr != nil {
+		return runErr
+	}
+	if !failNone && res.Counts.AtLeast(failLevel) > 0 {
+		return exitError{ExitAlerts}
+	}
+	return nil
+}
+
+const msRound = 1e6 // one millisecond, in time.Duration units
+
+func parseFailLevel(s string) (alert.Level, bool, error) {
+	if strings.EqualFold(strings.TrimSpace(s), "none") {
+		return 0, true, nil
+	}
+	l, err := alert.ParseLevel(s)
+	return l, false, err
+}
+
+func (e *env) consoleHandler(cfg checkConfig) slog.Handler {
+	level := slog.LevelInfo
+	switch {
+	case cfg.Verbose:
+		level = slog.LevelDebug
+	case cfg.Quiet:
+		level = slog.LevelWarn
+	}
+	return logx.NewConsole(e.stderr, level)
+}
+
+// indicatorPaths gathers the indicator sources: --iocs, then SPYTRACE_IOCS, then the
+// data folder (the last two unless --no-default-iocs).
+func (e *env) indicatorPaths(cfg checkConfig, log *slog.Logger) []string {
+	paths := slices.Clone(cfg.IOCs)
+	if cfg.NoDefaultIOCs {
+		return paths
+	}
+	if v := e.getenv("SPYTRACE_IOCS"); v != "" {
+		for _, p := range filepath.SplitList(v) {
+			if p = strings.TrimSpace(p); p != "" {
+				paths = append(paths, p)
+			}
+		}
+	}
+	if dir, err := appdirs.IndicatorsDir(e.getenv, e.home); err == nil {
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			log.Debug("loading indicators of the data folder", "path", dir)
+			paths = append(paths, dir)
+		}
+	}
+	return paths
+}
+
+func (e *env) loadIndicators(cfg checkConfig, log *slog.Logger) (*ioc.Index, *ioc.LoadReport, []string, error) {
+	paths := e.indicatorPaths(cfg, log)
+	warnings := 0
+	index, report, err := ioc.Load(paths, ioc.LoadOptions{
+		Now: e.now(),
+		Warn: func(w ioc.Warning) {
+			warnings++
+			if warnings <= 20 {
+				log.Warn("indicators: " + w.String())
+			}
+		},
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("load indicators: %w", err)
+	}
+	if warnings > 20 {
+		log.Warn(fmt.Sprintf("indicators: %d more warnings (see command.log)", warnings-20))
+	}
+	var files []string
+	for _, f := range report.Files {
+		files = append(files, f.File.Path)
+	}
+	if index.Empty() {
+		log.Warn("no indicators loaded: only heuristics will run (give indicator files with --iocs)")
+	}
+	return index, report, files, nil
+}
+
+func indicatorFiles(r *ioc.LoadReport) []results.IndicatorFile {
+	var out []results.IndicatorFile
+	for _, f := range r.Files {
+		byType := map[string]int{}
+		for k, n := range f.ByKind {
+			byType[string(k)] = n
+		}
+		var cols []string
+		for _, c := range f.Collections {
+			cols = append(cols, c.Name)
+		}
+		out = append(out, results.IndicatorFile{
+			Path: f.File.Path, SHA256: f.File.SHA256, Indicators: f.Indicators,
+			ByType: byType, Collections: cols, Skipped: f.Skipped,
+		})
+	}
+	return out
+}
+
+func backupFacts(b *iosbackup.Backup) map[string]any {
+	facts := map[string]any{"kind": string(b.Kind()), "manifest": b.Stats()}
+	lockdown, _ := b.Manifest["Lockdown"].(map[string]any)
+	for _, k := range []string{"ProductType", "ProductVersion", "BuildVersion", "DeviceName", "SerialNumber", "UniqueDeviceID"} {
+		if v, ok := lockdown[k].(string); ok {
+			facts[k] = v
+		}
+	}
+	for _, k := range []string{"Version", "Date", "IsEncrypted", "WasPasscodeSet"} {
+		if v, ok := b.Manifest[k]; ok {
+			facts["Manifest."+k] = v
+		}
+	}
+	return facts
+}
+
+// outputDir returns the results folder to use, refusing one inside the evidence.
+func (e *env) outputDir(out, evidence string) (string, error) {
+	if out == "" {
+		out = "spytrace-results-" + e.now().UTC().Format("20060102T150405Z")
+	}
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		return "", err
+	}
+	absEv, err := filepath.Abs(evidence)
+	if err != nil {
+		return "", err
+	}
+	if rel, err := filepath.Rel(absEv, absOut); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", usagef("results folder %q is inside the evidence folder %q: spytrace never writes into evidence", out, evidence)
+	}
+	return out, nil
+}
+
+// summary prints the alert counts and the most severe alerts.
+func (e *env) summary(log *slog.Logger, res *engine.Result, dir string, failLevel alert.Level, failNone bool) {
+	w := e.stderr
+	var failed, partial []string
+	for _, st := range res.Statuses {
+		switch st.State {
+		case module.Failed:
+			failed = append(failed, st.Module+" ("+st.Reason+")")
+		case module.Partial:
+			partial = append(partial, st.Module)
+		}
+	}
+	var counts []string
+	for i := len(alert.Levels) - 1; i >= 0; i-- {
+		l := alert.Levels[i]
+		counts = append(counts, fmt.Sprintf("%d %s", res.Counts[l], l))
+	}
+	log.Info("alerts: " + strings.Join(counts, ", "))
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "spytrace: %d alerts: %s\n", res.Counts.Total(), strings.Join(counts, ", "))
+	shown := 0
+	for i := len(alert.Levels) - 1; i >= 0 && shown < maxShown; i-- {
+		l := alert.Levels[i]
+		if l < alert.Medium {
+			break
+		}
+		for _, a := range res.Alerts {
+			if a.Level != l {
+				continue
+			}
+			if shown == maxShown {
+				break
+			}
+			fmt.Fprintf(w, "  %-8s %s: %s\n", l, a.Module, safetext.Terminal(safetext.Truncate(a.Message, 300)))
+			shown++
+		}
+	}
+	if res.Counts.AtLeast(alert.Medium) > shown {
+		fmt.Fprintf(w, "  … %d more at MEDIUM or above in alerts.json\n", res.Counts.AtLeast(alert.Medium)-shown)
+	}
+	if len(failed) > 0 {
+		fmt.Fprintf(w, "spytrace: warning: %d modules failed: %s\n", len(failed), safetext.Terminal(strings.Join(failed, "; ")))
+	}
+	if len(partial) > 0 {
+		fmt.Fprintf(w, "spytrace: warning: %d modules read only part of their artifact: %s (see info.json)\n", len(partial), strings.Join(partial, ", "))
+	}
+	fmt.Fprintf(w, "spytrace: results in %s\n", dir)
+	switch {
+	case res.Counts.AtLeast(alert.High) > 0:
+		fmt.Fprintln(w, "spytrace: HIGH or CRITICAL alerts need an experienced analyst's review before anyone is told the phone is compromised.")
+	default:
+		fmt.Fprintln(w, "spytrace: no severe alert. Public indicators only find documented spyware: this is not proof that the phone is clean.")
+	}
+	if !failNone && res.Counts.AtLeast(failLevel) > 0 {
+		fmt.Fprintf(w, "spytrace: exit status %d: alerts at or above %s\n", ExitAlerts, failLevel)
+	}
+}
+
+const maxShown = 20

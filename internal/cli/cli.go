@@ -1,0 +1,187 @@
+// Package cli is spytrace's command line: commands, flags gathered into one Config per
+// command, and exit statuses. cmd/spytrace only calls [Run].
+//
+// Exit statuses (documented in the README and in --help):
+//
+//	0  the check ran and raised no alert at or above --fail-level
+//	1  error: the evidence or the indicators could not be read, or the run was interrupted
+//	2  bad usage: unknown command or flag, wrong arguments
+//	3  the check ran and raised alerts at or above --fail-level (default HIGH)
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spytrace/spytrace/internal/safetext"
+	"github.com/spytrace/spytrace/internal/version"
+)
+
+// Exit statuses.
+const (
+	ExitClean  = 0
+	ExitError  = 1
+	ExitUsage  = 2
+	ExitAlerts = 3
+)
+
+// env is what commands need from the process, so tests can run them in-process.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+	home           string
+	args           []string // the command line, for command.log
+}
+
+// usageError marks errors caused by how spytrace was called.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitError carries an exit status chosen by a command (alerts found).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// Run runs spytrace with args (without the program name) and returns the exit status.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	home, _ := os.UserHomeDir()
+	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now, home: home}
+	return e.run(ctx, args)
+}
+
+func (e *env) run(ctx context.Context, args []string) int {
+	e.args = args
+	root := e.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	err := root.ExecuteContext(ctx)
+	var ee exitError
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitClean
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue) || isCobraUsage(err):
+		fmt.Fprintf(e.stderr, "spytrace: error: %s\n", safetext.Terminal(err.Error()))
+		fmt.Fprintf(e.stderr, "spytrace: hint: run %q for help\n", helpHint(args))
+		return ExitUsage
+	default:
+		fmt.Fprintf(e.stderr, "spytrace: error: %s\n", safetext.Terminal(err.Error()))
+		return ExitError
+	}
+}
+
+// isCobraUsage recognises cobra's own errors about commands and arguments.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "bad flag syntax"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func helpHint(args []string) string {
+	var words []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			break
+		}
+		words = append(words, a)
+		if len(words) == 2 {
+			break
+		}
+	}
+	return strings.TrimSpace("spytrace " + strings.Join(words, " ") + " --help")
+}
+
+const rootLong = `spytrace finds the traces that mercenary spyware (NSO Group's Pegasus, Predator,
+Triangulation, Graphite, Hermit, stalkerware…) leaves on phones, in acquisitions made with
+the owner's consent. It reads the evidence without changing it, works offline, and writes
+a results folder that explains every alert.
+
+Public indicators only find spyware that has been publicly documented: a run without
+alerts is not proof that a phone is clean.
+
+Exit status: 0 no alert at or above --fail-level, 1 error, 2 bad usage,
+3 alerts at or above --fail-level (default HIGH).`
+
+const rootExample = `  # See spytrace work on a demo backup with planted traces
+  spytrace demo
+
+  # Check an iPhone backup against indicator files
+  spytrace ios check-backup --iocs pegasus.stix2 --output results/ ~/Backups/00008030-001A2B3C4D5E6F70
+
+  # Install shell completion (bash)
+  spytrace completion bash > /etc/bash_completion.d/spytrace`
+
+func (e *env) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "spytrace",
+		Short:         "Find traces of mercenary spyware in phone acquisitions",
+		Long:          rootLong,
+		Example:       rootExample,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(e.iosCommand(), e.demoCommand(), e.versionCommand())
+	return root
+}
+
+func (e *env) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "Print the version, commit and platform of this binary",
+		Example: "  spytrace version",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(e.stdout, version.Get().String())
+			return nil
+		},
+	}
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%q takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%q needs %s (got %d arguments)", cmd.CommandPath(), what, len(args))
+		}
+		return nil
+	}
+}
+
+func (e *env) iosCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "ios",
+		Short: "Check iPhone and iPad acquisitions",
+		Example: `  spytrace ios check-backup --iocs pegasus.stix2 --output results/ BACKUP
+  spytrace ios check-backup --list-modules`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	c.AddCommand(e.checkBackupCommand())
+	return c
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Times spytrace on a large synthetic backup against a 1,000- and a 1,000,000-indicator
+# file, and reports wall time and peak memory (maximum resident set size).
+#
+# Usage: scripts/bench.sh [workdir]     (default: a new temporary folder, removed at the end)
+# Needs GNU time (/usr/bin/time, Debian package "time") for the peak memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-}
+if [ -z "$work" ]; then
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
+mkdir -p "$work"
+bin="$work/spytrace"
+scripts/build.sh "$bin" >/dev/null
+if [ ! -d "$work/backup" ]; then
+  echo "== generating the benchmark backup and indicator files in $work"
+  go run ./internal/fixture/gen -out "$work"
+fi
+backup=$(ls -d "$work"/backup/*/)
+echo "== backup: $(du -sh "$backup" | cut -f1), $(ls "$backup" | wc -l) entries at its root"
+for n in 1000 1000000; do
+  out="$work/results-$n"
+  rm -rf "$out"
+  echo "== spytrace ios check-backup with $n indicators"
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "wall %e s, peak memory %M KiB, user %U s, system %S s" \
+      "$bin" ios check-backup -q --no-default-iocs --fail-level none -i "$work/iocs-$n.stix2" -o "$out" "$backup" 2>&1 | tail -n 4
+  else
+    start=$(date +%s.%N)
+    "$bin" ios check-backup -q --no-default-iocs --fail-level none -i "$work/iocs-$n.stix2" -o "$out" "$backup" 2>&1 | tail -n 3
+    echo "wall $(echo "$(date +%s.%N) - $start" | bc) s"
+  fi
+done
