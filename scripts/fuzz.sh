@@ -11,7 +11,7 @@ for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     echo "== $pkg $target ($time)"
-    if ! go test -run='^$' -fuzz="^${target}\$" -fuzztime="$time" "$pkg"; then
+    if ! go test -run='^$' -fuzz="^${target}\$" -fuzztime="$time" -fuzzminimizetime=10s "$pkg"; then
       status=1
     fi
   done

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -40,6 +41,8 @@ type checkConfig struct {
 	Verbose       bool
 	Quiet         bool
 	Workers       int
+	CPUProfile    string
+	MemProfile    string
 }
 
 func (c *checkConfig) register(cmd *cobra.Command) {
@@ -54,6 +57,10 @@ func (c *checkConfig) register(cmd *cobra.Command) {
 	f.BoolVarP(&c.Verbose, "verbose", "v", false, "show debug messages")
 	f.BoolVarP(&c.Quiet, "quiet", "q", false, "show only warnings, errors and the final summary")
 	f.IntVar(&c.Workers, "workers", 0, "modules run at once (default: number of CPUs)")
+	f.StringVar(&c.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (for developers)")
+	f.StringVar(&c.MemProfile, "mem-profile", "", "write a Go heap profile at the end of the run to this file (for developers)")
+	_ = f.MarkHidden("cpu-profile")
+	_ = f.MarkHidden("mem-profile")
 	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
 	_ = cmd.MarkFlagDirname("output")
 	_ = cmd.MarkFlagFilename("iocs", "stix2", "stix", "json")
@@ -226,6 +233,10 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 		}
 		fmt.Fprintf(e.stderr, "spytrace: %s\n", safetext.Terminal(line))
 	}
+	stopProfiles, err := startProfiles(cfg)
+	if err != nil {
+		return err
+	}
 	res, runErr := engine.Run(ctx, engine.Config{
 		Acquisition: backup,
 		Modules:     mods,
@@ -237,6 +248,9 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 		Workers:     cfg.Workers,
 		Progress:    progress,
 	})
+	if err := stopProfiles(); err != nil {
+		runLog.Warn("write profiles: " + err.Error())
+	}
 	if res == nil {
 		return runErr
 	}
@@ -435,3 +449,35 @@ func (e *env) summary(log *slog.Logger, res *engine.Result, dir string, failLeve
 }
 
 const maxShown = 20
+
+// startProfiles starts the developer profiles asked for; the returned function writes
+// them.
+func startProfiles(cfg checkConfig) (func() error, error) {
+	var cpu *os.File
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		cpu = f
+	}
+	return func() error {
+		var errs []error
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			errs = append(errs, cpu.Close())
+		}
+		if cfg.MemProfile != "" {
+			f, err := os.Create(cfg.MemProfile)
+			if err != nil {
+				return err
+			}
+			errs = append(errs, pprof.WriteHeapProfile(f), f.Close())
+		}
+		return errors.Join(errs...)
+	}, nil
+}

@@ -451,3 +451,27 @@ func TestDemo(t *testing.T) {
 		t.Error("the demo raised no alert")
 	}
 }
+
+// TestCleanTwinRaisesNoSevereAlert checks the demo's clean twin (the same innocent
+// content, no planted trace) with the demo indicators: no HIGH or CRITICAL alert.
+func TestCleanTwinRaisesNoSevereAlert(t *testing.T) {
+	d := demoCopy(t)
+	b, _, err := fixture.ScenarioBackup(fixture.DemoSize, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "clean")
+	if err := b.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "r")
+	code, _, stderr := run(t, "ios", "check-backup", "-q", "-i", d.Indicators, "-o", out, dir)
+	if code != ExitClean {
+		t.Errorf("exit %d on the clean twin:\n%s", code, stderr)
+	}
+	for _, a := range readAlerts(t, out) {
+		if lv := a["level"]; lv == "HIGH" || lv == "CRITICAL" {
+			t.Errorf("severe alert on the clean twin: %v", a["message"])
+		}
+	}
+}

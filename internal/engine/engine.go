@@ -350,10 +350,9 @@ func (r *run) runModule(ctx context.Context, m module.Module) (o outcome) {
 	}
 
 	var alerts []alert.Alert
-	reporter := check.NewReporter(info.Name, func(a alert.Alert) {
-		alerts = append(alerts, a)
-		log.Debug("alert", "level", a.Level.String(), "message", a.Message)
-	})
+	// Alerts are logged when the module ends: checks run on another goroutine than the
+	// module, and command.log must not depend on how the two interleave.
+	reporter := check.NewReporter(info.Name, func(a alert.Alert) { alerts = append(alerts, a) })
 	var checker check.Checker
 	if c, ok := m.(module.Checkable); ok {
 		checker = c.NewChecker(r.env)
@@ -396,12 +395,18 @@ func (r *run) runModule(ctx context.Context, m module.Module) (o outcome) {
 		}
 		return nil
 	}
-	out := module.NewOutput(emit)
+	// The module parses on its goroutine while records are written and checked on
+	// another, so that one large artifact keeps both cores busy.
+	sink := newSink(ctx, emit)
+	out := module.NewOutput(sink.send)
 	svc := &services{run: r, module: info.Name}
 	in := module.NewInput(r.cfg.Acquisition, files, log, svc)
 	runErr := safely(func() { err = m.Run(ctx, in, out) })
 	if runErr == nil {
 		runErr = err
+	}
+	if serr := sink.close(); serr != nil && (runErr == nil || errors.Is(runErr, serr)) {
+		runErr = serr
 	}
 	if checker != nil && checkPanic == nil {
 		checkPanic = safely(func() { checker.Finish(reporter) })
@@ -439,6 +444,9 @@ func (r *run) runModule(ctx context.Context, m module.Module) (o outcome) {
 	for _, p := range st.Problems {
 		log.Warn(p)
 	}
+	for _, a := range alerts {
+		log.Debug("alert", "level", a.Level.String(), "message", a.Message)
+	}
 	st.Alerts = len(alerts)
 	o.alerts = alerts
 	if r.retain[info.Name] {
@@ -447,6 +455,64 @@ func (r *run) runModule(ctx context.Context, m module.Module) (o outcome) {
 		r.mu.Unlock()
 	}
 	return o
+}
+
+// sink hands records from a module's goroutine to a consumer goroutine through a
+// bounded channel (so memory stays bounded: a fast parser waits for the writer). The
+// first error of the consumer is returned to the module at its next record.
+type sink struct {
+	ctx  context.Context
+	ch   chan any
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+}
+
+func newSink(ctx context.Context, emit func(any) error) *sink {
+	s := &sink{ctx: ctx, ch: make(chan any, 512), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for rec := range s.ch {
+			if s.failed() != nil {
+				continue // drain: the module will see the error at its next record
+			}
+			var err error
+			if perr := safely(func() { err = emit(rec) }); perr != nil {
+				err = perr
+			}
+			if err != nil {
+				s.mu.Lock()
+				s.err = err
+				s.mu.Unlock()
+			}
+		}
+	}()
+	return s
+}
+
+func (s *sink) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *sink) send(rec any) error {
+	if err := s.failed(); err != nil {
+		return err
+	}
+	select {
+	case s.ch <- rec:
+		return nil
+	case <-s.ctx.Done():
+		return s.ctx.Err()
+	}
+}
+
+// close waits for every record sent to be consumed and returns the consumer's error.
+func (s *sink) close() error {
+	close(s.ch)
+	<-s.done
+	return s.failed()
 }
 
 type panicError struct {

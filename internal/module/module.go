@@ -137,8 +137,10 @@ type Output struct {
 // NewOutput is called by the engine.
 func NewOutput(emit func(rec any) error) *Output { return &Output{emit: emit} }
 
-// Record hands one record to the engine. An error means the run must stop (cancelled,
-// or a limit reached): return it.
+// Record hands one record to the engine, which writes and checks it on another
+// goroutine: the record must not be changed after it is handed over. An error means the
+// module must stop (cancelled, a limit reached, the results could not be written):
+// return it.
 func (o *Output) Record(rec any) error { return o.emit(rec) }
 
 // Problem notes something the module could not read while it carried on (one corrupt
