@@ -93,6 +93,11 @@ const IOCAdvice = "Keep the acquisition and this results folder unchanged. Look 
 	"(new processes, redirects, unusual files). Indicator matches should be confirmed by an experienced analyst, for example " +
 	"through a digital-security helpline such as Access Now's, before anyone is told the phone was compromised."
 
+// hashWords explain a match of any file hash.
+var hashWords = struct{ id, noun, meaning, fp string }{"ioc/file_hash", "file hash",
+	"A file with this hash is listed in public indicators of the spyware named in the collection.",
+	"A hash match is strong evidence; make sure the hash was computed on the evidence and not on a sample copied for analysis."}
+
 // kindWords gives, per indicator kind, the noun used in messages, what a match means and
 // how it can be innocent.
 var kindWords = map[ioc.Kind]struct{ id, noun, meaning, fp string }{
@@ -117,9 +122,9 @@ var kindWords = map[ioc.Kind]struct{ id, noun, meaning, fp string }{
 	ioc.FilePath: {"ioc/file_path", "file path",
 		"A file or folder at this path is listed in public indicators of the spyware named in the collection; spyware stages its files in such places.",
 		"Some staging folders are also used by legitimate system updates; check the file's dates and contents."},
-	ioc.FileMD5:         {"ioc/file_hash", "file hash", "A file with this hash is listed in public indicators of the spyware named in the collection.", "A hash match is strong evidence; make sure the hash was computed on the evidence and not on a sample copied for analysis."},
-	ioc.FileSHA1:        {"ioc/file_hash", "file hash", "A file with this hash is listed in public indicators of the spyware named in the collection.", "A hash match is strong evidence; make sure the hash was computed on the evidence and not on a sample copied for analysis."},
-	ioc.FileSHA256:      {"ioc/file_hash", "file hash", "A file with this hash is listed in public indicators of the spyware named in the collection.", "A hash match is strong evidence; make sure the hash was computed on the evidence and not on a sample copied for analysis."},
+	ioc.FileMD5:         hashWords,
+	ioc.FileSHA1:        hashWords,
+	ioc.FileSHA256:      hashWords,
 	ioc.AppID:           {"ioc/app_id", "app identifier", "An app with this identifier is listed in public indicators of the spyware or stalkerware named in the collection.", "Identifiers can be reused by unrelated apps; check the app's name, installer and signing certificate."},
 	ioc.AppCertHash:     {"ioc/app_cert", "app signing certificate", "An app signed with this certificate is listed in public indicators of the spyware or stalkerware named in the collection.", "Certificate matches are strong evidence unless the certificate is a widely shared test or platform key."},
 	ioc.ProfileID:       {"ioc/profile", "configuration profile", "A configuration profile with this identifier is listed in public indicators of the spyware named in the collection; profiles can change network, certificate and notification settings.", "Check who installed the profile and when; organisations install profiles for device management."},

@@ -61,7 +61,16 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return e.run(ctx, args)
 }
 
-func (e *env) run(ctx context.Context, args []string) int {
+func (e *env) run(ctx context.Context, args []string) (code int) {
+	defer func() {
+		// Modules' panics are recovered by the engine; this is the last resort for a
+		// bug anywhere else, so that a hostile input never ends in a bare stack trace.
+		if v := recover(); v != nil {
+			fmt.Fprintf(e.stderr, "spytrace: error: internal error: %s\n", safetext.Terminal(fmt.Sprint(v)))
+			fmt.Fprintf(e.stderr, "spytrace: hint: please report this with %q and the command line (never the evidence)\n", "spytrace version")
+			code = ExitError
+		}
+	}()
 	e.args = args
 	root := e.rootCommand()
 	root.SetArgs(args)

@@ -261,3 +261,24 @@ func TestManifestRowsOnlyInWAL(t *testing.T) {
 		t.Error("a -shm file was created beside the evidence")
 	}
 }
+
+// FuzzDecodeMBFile feeds hostile blobs to the MBFile decoder: it must never panic.
+func FuzzDecodeMBFile(f *testing.F) {
+	for _, bf := range []*fixture.BackupFile{
+		{Flags: 1, RelativePath: "Library/SMS/sms.db", Content: []byte("x")},
+		{Flags: 2, RelativePath: "Library"},
+		{Flags: 4, RelativePath: "Library/link", Target: "/private/var/x"},
+	} {
+		blob, err := fixture.MBFile(bf, fixture.Epoch, 7)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(blob)
+	}
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		md, err := iosbackup.DecodeMBFile(blob)
+		if err == nil && md == nil {
+			t.Fatal("no metadata and no error")
+		}
+	})
+}
