@@ -60,7 +60,9 @@ func TestEnvHelpers(t *testing.T) {
 			return env.ProfileID(r, alert.Critical, "76DAB334-7E17-475D-A5D6-0794EB5818A5", "a profile", at, nil)
 		}, "ioc/profile"},
 		{"app_id", func(r *check.Reporter) bool { return env.AppID(r, alert.Critical, "com.evil.app", "TCC", at, nil) }, "ioc/app_id"},
-		{"domain_host", func(r *check.Reporter) bool { return env.Domain(r, alert.High, "x.free247downloads.com", "a path", at, nil) }, "ioc/domain"},
+		{"domain_host", func(r *check.Reporter) bool {
+			return env.Domain(r, alert.High, "x.free247downloads.com", "a path", at, nil)
+		}, "ioc/domain"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []alert.Alert
