@@ -132,8 +132,15 @@ func checkHeader(fsys fs.FS, name string) error {
 	return nil
 }
 
+// dsn builds the URI of a database file with net/url, so that spaces, '#' and '?' in
+// the path survive. A Windows path gets a leading '/' before its drive letter, which
+// SQLite drops again ("file:/C:/…").
 func dsn(p string, query string) string {
-	return (&url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(p), RawQuery: query}).String()
+	u := filepath.ToSlash(p)
+	if filepath.VolumeName(p) != "" && !strings.HasPrefix(u, "/") {
+		u = "/" + u
+	}
+	return (&url.URL{Scheme: "file", OmitHost: true, Path: u, RawQuery: query}).String()
 }
 
 func openInPlace(ctx context.Context, name, p string) (*DB, error) {

@@ -283,3 +283,22 @@ func TestHotJournalIsRolledBackOnTheCopy(t *testing.T) {
 		}
 	}
 }
+
+// TestPathWithURICharacters opens evidence whose folder name holds characters that
+// mean something in a URI.
+func TestPathWithURICharacters(t *testing.T) {
+	ev := walEvidence(t, false)
+	os.Remove(filepath.Join(ev, "evidence.db-wal"))
+	odd := filepath.Join(t.TempDir(), "case #12? a&b %20")
+	if err := os.Rename(ev, odd); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlitex.Open(context.Background(), localFS{odd}, "evidence.db", sqlitex.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := texts(t, db); len(got) != 3 {
+		t.Errorf("rows = %q", got)
+	}
+}
