@@ -140,8 +140,21 @@ func NewOutput(emit func(rec any) error) *Output { return &Output{emit: emit} }
 // Record hands one record to the engine, which writes and checks it on another
 // goroutine: the record must not be changed after it is handed over. An error means the
 // module must stop (cancelled, a limit reached, the results could not be written):
-// return it.
-func (o *Output) Record(rec any) error { return o.emit(rec) }
+// return it. The error is marked so that [EachFile] stops at once instead of counting
+// it against one file; it unwraps to the engine's error, and its message is the
+// engine's.
+func (o *Output) Record(rec any) error {
+	if err := o.emit(rec); err != nil {
+		return &stopError{err: err}
+	}
+	return nil
+}
+
+// stopError is an error of [Output.Record]: the module must stop and return it.
+type stopError struct{ err error }
+
+func (e *stopError) Error() string { return e.err.Error() }
+func (e *stopError) Unwrap() error { return e.err }
 
 // Problem notes something the module could not read while it carried on (one corrupt
 // file out of several, a row that could not be decoded). A module with problems ends

@@ -23,7 +23,6 @@ package backupinfo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -60,25 +59,20 @@ func (m *Module) Info() module.Info {
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
 	plists := map[string]map[string]any{}
-	var errs []error
-	for _, name := range in.Files {
+	err := module.EachFile(ctx, in, out, func(name string) error {
 		data, err := in.ReadFile(name)
 		var m map[string]any
 		if err == nil {
 			m, err = parse(data)
 		}
-		if err == nil {
-			plists[name] = m
-		} else {
-			err = fmt.Errorf("read %q: %w", name, err)
-			errs = append(errs, err)
-			if len(in.Files) > 1 {
-				out.Problem("%v", err)
-			}
+		if err != nil {
+			return fmt.Errorf("read %q: %w", name, err)
 		}
-	}
-	if len(plists) == 0 {
-		return errors.Join(errs...)
+		plists[name] = m
+		return nil
+	})
+	if err != nil || len(plists) == 0 {
+		return err
 	}
 	rec := build(plists[iosbackup.InfoPlist], plists[iosbackup.ManifestPlist], plists[iosbackup.StatusPlist])
 	if rec.Model != "" {

@@ -31,7 +31,6 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -78,28 +77,13 @@ func (m *Module) Info() module.Info {
 
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	var errs []error
-	for _, name := range in.Files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	return module.EachFile(ctx, in, out, func(name string) error {
 		p, err := read(in, name)
 		if err != nil {
-			err = fmt.Errorf("read %q: %w", name, err)
-			errs = append(errs, err)
-			if len(in.Files) > 1 {
-				out.Problem("%v", err)
-			}
-			continue
+			return fmt.Errorf("read %q: %w", name, err)
 		}
-		if err := out.Record(p); err != nil {
-			return err
-		}
-	}
-	if len(errs) > 0 && len(errs) == len(in.Files) {
-		return errors.Join(errs...)
-	}
-	return nil
+		return out.Record(p)
+	})
 }
 
 func read(in *module.Input, name string) (*Profile, error) {

@@ -73,12 +73,7 @@ func (m *Module) Info() module.Info {
 
 // Run implements module.Module. Info.Paths names one file, so in.Files holds it.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	for _, name := range in.Files {
-		if err := m.read(ctx, in, out, name); err != nil {
-			return err
-		}
-	}
-	return nil
+	return module.EachFile(ctx, in, out, func(name string) error { return m.read(ctx, in, out, name) })
 }
 
 func (m *Module) read(ctx context.Context, in *module.Input, out *module.Output, name string) error {
@@ -94,38 +89,18 @@ func (m *Module) read(ctx context.Context, in *module.Input, out *module.Output,
 	if err != nil {
 		out.Problem("%v (ids deleted after the last process cannot be seen)", err)
 	}
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return fmt.Errorf("query %q in %q: %w", "ZLIVEUSAGE/ZPROCESS", name, err)
-	}
-	defer rows.Close()
 	g := gapFinder{out: out}
-	vals := make([]any, 12)
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	n := 0
-	for rows.Next() {
-		if n++; n%1000 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			out.Problem("%s: read row %d: %v", name, n, err)
-			continue
-		}
+	err = db.EachRow(ctx, "ZLIVEUSAGE/ZPROCESS", q, func(_ int, vals []any) error {
 		rec := recordOf(vals)
 		if err := g.before(rec); err != nil {
 			return err
 		}
-		if err := out.Record(rec); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query %q in %q: %w", "ZLIVEUSAGE/ZPROCESS", name, err)
+		return out.Record(rec)
+	}, func(n int, err error) {
+		out.Problem("%s: read row %d: %v", name, n, err)
+	})
+	if err != nil {
+		return err
 	}
 	return g.finish(zmax)
 }

@@ -64,7 +64,7 @@ func (m *Module) Info() module.Info {
 
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	for _, name := range in.Files {
+	return module.EachFile(ctx, in, out, func(name string) error {
 		data, err := in.ReadFile(name)
 		if err != nil {
 			return err
@@ -83,8 +83,8 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // parse decodes the preferences into one record per key, sorted by key.

@@ -27,7 +27,6 @@ package idstatuscache
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -76,8 +75,7 @@ func (m *Module) Info() module.Info {
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
 	var recs []*Record
-	var errs []error
-	for _, name := range in.Files {
+	err := module.EachFile(ctx, in, out, func(name string) error {
 		data, err := in.ReadFile(name)
 		if err == nil {
 			var got []*Record
@@ -85,15 +83,12 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 			recs = append(recs, got...)
 		}
 		if err != nil {
-			err = fmt.Errorf("read %q: %w", name, err)
-			errs = append(errs, err)
-			if len(in.Files) > 1 {
-				out.Problem("%v", err)
-			}
+			return fmt.Errorf("read %q: %w", name, err)
 		}
-	}
-	if len(errs) > 0 && len(errs) == len(in.Files) {
-		return errors.Join(errs...)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	slices.SortStableFunc(recs, func(a, b *Record) int {
 		return cmp.Or(a.Isodate.Compare(b.Isodate.Time), cmp.Compare(a.User, b.User),

@@ -27,7 +27,6 @@ package profileevents
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -75,16 +74,10 @@ func (m *Module) Info() module.Info {
 
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	var errs []error
-	for _, name := range in.Files {
+	return module.EachFile(ctx, in, out, func(name string) error {
 		events, problems, err := read(in, name)
 		if err != nil {
-			err = fmt.Errorf("read %q: %w", name, err)
-			errs = append(errs, err)
-			if len(in.Files) > 1 {
-				out.Problem("%v", err)
-			}
-			continue
+			return fmt.Errorf("read %q: %w", name, err)
 		}
 		for _, p := range problems {
 			out.Problem("%s: %s", name, p)
@@ -99,11 +92,8 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 				return err
 			}
 		}
-	}
-	if len(errs) > 0 && len(errs) == len(in.Files) {
-		return errors.Join(errs...)
-	}
-	return nil
+		return nil
+	})
 }
 
 func read(in *module.Input, name string) ([]*Event, []string, error) {

@@ -44,7 +44,6 @@ package safaribrowserstate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -86,33 +85,8 @@ func (m *Module) Info() module.Info {
 // Run reads every BrowserState.db found. A database that cannot be read is a problem
 // when others could be read, and the module's error when none could.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	var errs []error
-	for _, name := range in.Files {
-		err := readDB(ctx, in, out, name)
-		var stop *emitError
-		switch {
-		case err == nil:
-		case errors.As(err, &stop):
-			return stop.err
-		case ctx.Err() != nil:
-			return ctx.Err()
-		default:
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 && len(errs) == len(in.Files) {
-		return errors.Join(errs...)
-	}
-	for _, err := range errs {
-		out.Problem("%v", err)
-	}
-	return nil
+	return module.EachFile(ctx, in, out, func(name string) error { return readDB(ctx, in, out, name) })
 }
-
-// emitError wraps an error of out.Record: the run must stop.
-type emitError struct{ err error }
-
-func (e *emitError) Error() string { return e.err.Error() }
 
 // Optional columns of tabs, in the order of the query.
 var optionalTabColumns = []string{"title", "user_visible_url", "last_viewed_time", "private_browsing", "opened_from_link"}
@@ -174,32 +148,11 @@ func readDB(ctx context.Context, in *module.Input, out *module.Output, name stri
 	if err != nil {
 		return err
 	}
-	rows, err := db.QueryContext(ctx, query(tabs, sessions))
-	if err != nil {
-		return fmt.Errorf("query %q in %q: %w", "tabs", name, err)
-	}
-	defer rows.Close()
-	vals := make([]any, 9)
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for n := 0; rows.Next(); n++ {
-		if n%1000 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			out.Problem("%s: tab row %d: %v", name, n+1, err)
-			continue
-		}
-		if err := out.Record(tab(name, vals, out)); err != nil {
-			return &emitError{err}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query %q in %q: %w", "tabs", name, err)
-	}
-	return nil
+	return db.EachRow(ctx, "tabs", query(tabs, sessions), func(_ int, vals []any) error {
+		return out.Record(tab(name, vals, out))
+	}, func(n int, err error) {
+		out.Problem("%s: tab row %d: %v", name, n, err)
+	})
 }
 
 // tab builds the record of one row: t.id, t.url, optionalTabColumns, session_data and

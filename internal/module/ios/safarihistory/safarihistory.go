@@ -56,7 +56,6 @@ package safarihistory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -98,33 +97,8 @@ func (m *Module) Info() module.Info {
 // Run reads every History.db found. A database that cannot be read is a problem when
 // others could be read, and the module's error when none could.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	var errs []error
-	for _, name := range in.Files {
-		err := readDB(ctx, in, out, name)
-		var stop *emitError
-		switch {
-		case err == nil:
-		case errors.As(err, &stop):
-			return stop.err
-		case ctx.Err() != nil:
-			return ctx.Err()
-		default:
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 && len(errs) == len(in.Files) {
-		return errors.Join(errs...)
-	}
-	for _, err := range errs {
-		out.Problem("%v", err)
-	}
-	return nil
+	return module.EachFile(ctx, in, out, func(name string) error { return readDB(ctx, in, out, name) })
 }
-
-// emitError wraps an error of out.Record: the run must stop.
-type emitError struct{ err error }
-
-func (e *emitError) Error() string { return e.err.Error() }
 
 // Optional columns of history_visits, in the order of the query.
 var optionalVisitColumns = []string{"title", "load_successful", "redirect_source", "redirect_destination", "origin"}
@@ -182,33 +156,11 @@ func readDB(ctx context.Context, in *module.Input, out *module.Output, name stri
 			}
 		}
 	}
-	rows, err := db.QueryContext(ctx, query(visits))
-	if err != nil {
-		return fmt.Errorf("query %q in %q: %w", "history_visits", name, err)
-	}
-	defer rows.Close()
-	vals := make([]any, 10)
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for n := 0; rows.Next(); n++ {
-		if n%1000 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			out.Problem("%s: visit row %d: %v", name, n+1, err)
-			continue
-		}
-		v := visit(name, vals, out)
-		if err := out.Record(v); err != nil {
-			return &emitError{err}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query %q in %q: %w", "history_visits", name, err)
-	}
-	return nil
+	return db.EachRow(ctx, "history_visits", query(visits), func(_ int, vals []any) error {
+		return out.Record(visit(name, vals, out))
+	}, func(n int, err error) {
+		out.Problem("%s: visit row %d: %v", name, n, err)
+	})
 }
 
 // visit builds the record of one row: v.id, v.history_item, i.url, v.visit_time, then

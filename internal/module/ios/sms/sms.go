@@ -115,39 +115,11 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 	if err != nil {
 		return err
 	}
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return fmt.Errorf("query %q in %q: %w", "message", db.Name, err)
-	}
-	defer rows.Close()
-	names, err := rows.Columns()
-	if err != nil {
-		return fmt.Errorf("query %q in %q: %w", "message", db.Name, err)
-	}
-	vals := make([]any, len(names))
-	ptrs := make([]any, len(names))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for n := 1; rows.Next(); n++ {
-		if n%1000 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		clear(vals)
-		if err := rows.Scan(ptrs...); err != nil {
-			out.Problem("message row %d of %q: %v", n, db.Name, err)
-			continue
-		}
-		if err := out.Record(newMessage(names, vals, out)); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %q in %q: %w", "message", db.Name, err)
-	}
-	return nil
+	return db.EachNamedRow(ctx, "message", q, func(_ int, names []string, vals []any) error {
+		return out.Record(newMessage(names, vals, out))
+	}, func(n int, err error) {
+		out.Problem("message row %d of %q: %v", n, db.Name, err)
+	})
 }
 
 // messageQuery builds the query for the tables and columns this database has.

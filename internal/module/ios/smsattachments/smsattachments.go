@@ -95,39 +95,11 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 	if err != nil {
 		return err
 	}
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return fmt.Errorf("query %q in %q: %w", "attachment", db.Name, err)
-	}
-	defer rows.Close()
-	names, err := rows.Columns()
-	if err != nil {
-		return fmt.Errorf("query %q in %q: %w", "attachment", db.Name, err)
-	}
-	vals := make([]any, len(names))
-	ptrs := make([]any, len(names))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for n := 1; rows.Next(); n++ {
-		if n%1000 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		clear(vals)
-		if err := rows.Scan(ptrs...); err != nil {
-			out.Problem("attachment row %d of %q: %v", n, db.Name, err)
-			continue
-		}
-		if err := out.Record(newAttachment(names, vals)); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %q in %q: %w", "attachment", db.Name, err)
-	}
-	return nil
+	return db.EachNamedRow(ctx, "attachment", q, func(_ int, names []string, vals []any) error {
+		return out.Record(newAttachment(names, vals))
+	}, func(n int, err error) {
+		out.Problem("attachment row %d of %q: %v", n, db.Name, err)
+	})
 }
 
 // attachmentQuery builds the query for the tables and columns this database has.

@@ -66,12 +66,7 @@ func (m *Module) Info() module.Info {
 
 // Run implements module.Module. Info.Paths names one file, so in.Files holds it.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	for _, name := range in.Files {
-		if err := m.read(ctx, in, out, name); err != nil {
-			return err
-		}
-	}
-	return nil
+	return module.EachFile(ctx, in, out, func(name string) error { return m.read(ctx, in, out, name) })
 }
 
 // query is the SELECT for one layout; its columns are, in order: service, client,
@@ -132,40 +127,16 @@ func (m *Module) read(ctx context.Context, in *module.Input, out *module.Output,
 		return err
 	}
 	in.Log.Debug("access table", "layout", q.layout)
-	rows, err := db.QueryContext(ctx, q.sql)
-	if err != nil {
-		return fmt.Errorf("query %q in %q: %w", "access", name, err)
-	}
-	defer rows.Close()
-	vals := make([]any, 7)
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	n := 0
-	for rows.Next() {
-		if n++; n%1000 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			out.Problem("%s: read access row %d: %v", name, n, err)
-			continue
-		}
+	return db.EachRow(ctx, "access", q.sql, func(_ int, vals []any) error {
 		rec := recordOf(q.layout, vals)
 		if rec.Allowed() && sensitive[rec.Service] {
 			in.Log.Debug("permission granted", "client", rec.Client, "service", rec.Service,
 				"auth_value", rec.AuthValue, "last_modified", rec.LastModified.String())
 		}
-		if err := out.Record(rec); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query %q in %q: %w", "access", name, err)
-	}
-	return nil
+		return out.Record(rec)
+	}, func(n int, err error) {
+		out.Problem("%s: read access row %d: %v", name, n, err)
+	})
 }
 
 // recordOf converts one row of a layout's query.
