@@ -155,11 +155,28 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 	console := e.consoleHandler(cfg)
 	log := slog.New(console)
 
-	index, report, iocFiles, err := e.loadIndicators(cfg, log)
-	if err != nil {
-		return err
+	// Indicators load while the backup opens: both take seconds on large inputs.
+	type loaded struct {
+		index  *ioc.Index
+		report *ioc.LoadReport
+		files  []string
+		err    error
 	}
+	loading := make(chan loaded, 1)
+	go func() {
+		var l loaded
+		l.index, l.report, l.files, l.err = e.loadIndicators(cfg, log)
+		loading <- l
+	}()
 	backup, err := iosbackup.Open(ctx, target, iosbackup.Options{})
+	l := <-loading
+	if l.err != nil {
+		if backup != nil {
+			backup.Close()
+		}
+		return l.err
+	}
+	index, report, iocFiles := l.index, l.report, l.files
 	if err != nil {
 		if errors.Is(err, iosbackup.ErrEncrypted) {
 			return fmt.Errorf("%w\nspytrace: hint: this version of spytrace reads only unencrypted backups; make an unencrypted backup, or decrypt this one with a trusted tool into a new folder and check that folder", err)

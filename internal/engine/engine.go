@@ -153,8 +153,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r.fileLog = slog.New(logx.NewFile(logFile, slog.LevelDebug)).With(logx.LoggerKey, "engine")
 
-	order, err := dependencyOrder(cfg.Modules)
-	if err != nil {
+	if err := checkDependencies(cfg.Modules); err != nil {
 		return nil, err
 	}
 	for _, m := range cfg.Modules {
@@ -162,7 +161,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			r.retain[dep] = true
 		}
 	}
-	outcomes := r.schedule(ctx, order)
+	outcomes := r.schedule(ctx)
 
 	res := &Result{Counts: alert.Counts{}}
 	for _, o := range outcomes {
@@ -185,72 +184,123 @@ type outcome struct {
 	log    []byte
 }
 
-// schedule runs modules on the worker pool, each after the modules it requires, and
-// returns their outcomes in cfg.Modules order.
-func (r *run) schedule(ctx context.Context, order []module.Module) []outcome {
+// job is one module of the run, with the files its paths matched.
+type job struct {
+	m       module.Module
+	files   []string
+	missing []string
+	err     error
+	size    int64 // bytes of its input files: the larger, the earlier it starts
+}
+
+// schedule runs the modules on r.cfg.Workers workers and returns their outcomes in
+// cfg.Modules order. A module starts once the modules it requires are done; among the
+// modules ready to start, the one with the most input bytes goes first (then module
+// order), so that the longest ones do not end up running alone at the end.
+func (r *run) schedule(ctx context.Context) []outcome {
+	n := len(r.cfg.Modules)
 	index := map[string]int{}
+	jobs := make([]*job, n)
 	for i, m := range r.cfg.Modules {
 		index[m.Info().Name] = i
+		jb := &job{m: m}
+		jb.files, jb.missing, jb.err = r.resolve(m.Info().Paths)
+		for _, f := range jb.files {
+			if fi, err := fs.Stat(r.cfg.Acquisition, f); err == nil {
+				jb.size += fi.Size()
+			}
+		}
+		jobs[i] = jb
 	}
-	outs := make([]outcome, len(r.cfg.Modules))
-	done := make([]bool, len(r.cfg.Modules))
-	finished := make([]chan struct{}, len(r.cfg.Modules))
-	for i := range finished {
-		finished[i] = make(chan struct{})
+	waiting := make([]int, n)
+	dependents := make([][]int, n)
+	for i, m := range r.cfg.Modules {
+		for _, dep := range m.Info().Requires {
+			if j, ok := index[dep]; ok {
+				waiting[i]++
+				dependents[j] = append(dependents[j], i)
+			}
+		}
 	}
-	sem := make(chan struct{}, r.cfg.Workers)
-	var wg sync.WaitGroup
+	var ready []int
+	for i := range n {
+		if waiting[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	outs := make([]outcome, n)
+	done := make([]bool, n)
 	var mu sync.Mutex
-	flushed := 0
-	completed := 0
-	for _, m := range order {
-		i := index[m.Info().Name]
+	cond := sync.NewCond(&mu)
+	started, completed, flushed := 0, 0, 0
+	next := func() int {
+		best := 0
+		for k := 1; k < len(ready); k++ {
+			a, b := jobs[ready[k]], jobs[ready[best]]
+			if a.size > b.size || a.size == b.size && ready[k] < ready[best] {
+				best = k
+			}
+		}
+		i := ready[best]
+		ready = slices.Delete(ready, best, best+1)
+		return i
+	}
+	var wg sync.WaitGroup
+	for range r.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, dep := range m.Info().Requires {
-				if j, ok := index[dep]; ok {
-					<-finished[j]
-				}
-			}
-			sem <- struct{}{}
-			o := r.runModule(ctx, m)
-			<-sem
 			mu.Lock()
-			outs[i] = o
-			done[i] = true
-			completed++
-			// Write finished modules' logs to command.log in module order.
-			for flushed < len(done) && done[flushed] {
-				if r.cfg.LogFile != nil {
-					r.cfg.LogFile.Write(outs[flushed].log)
+			defer mu.Unlock()
+			for {
+				for len(ready) == 0 && started < n {
+					cond.Wait()
 				}
-				outs[flushed].log = nil
-				flushed++
+				if len(ready) == 0 {
+					return
+				}
+				i := next()
+				started++
+				mu.Unlock()
+				o := r.runModule(ctx, jobs[i])
+				mu.Lock()
+				outs[i], done[i] = o, true
+				completed++
+				// Write finished modules' logs to command.log in module order.
+				for flushed < n && done[flushed] {
+					if r.cfg.LogFile != nil {
+						r.cfg.LogFile.Write(outs[flushed].log)
+					}
+					outs[flushed].log = nil
+					flushed++
+				}
+				if r.cfg.Progress != nil {
+					r.cfg.Progress(completed, n, o.status)
+				}
+				for _, d := range dependents[i] {
+					if waiting[d]--; waiting[d] == 0 {
+						ready = append(ready, d)
+					}
+				}
+				cond.Broadcast()
 			}
-			if r.cfg.Progress != nil {
-				r.cfg.Progress(completed, len(outs), o.status)
-			}
-			mu.Unlock()
-			close(finished[i])
 		}()
 	}
 	wg.Wait()
 	return outs
 }
 
-// dependencyOrder returns the modules so that each comes after those it requires,
-// keeping the given order otherwise. A missing requirement or a cycle is an error.
-func dependencyOrder(mods []module.Module) ([]module.Module, error) {
+// checkDependencies checks that every module required is selected, that no module is
+// selected twice, and that no modules require each other in a cycle.
+func checkDependencies(mods []module.Module) error {
 	byName := map[string]module.Module{}
 	for _, m := range mods {
 		name := m.Info().Name
 		if _, dup := byName[name]; dup {
-			return nil, fmt.Errorf("module %q selected twice", name)
+			return fmt.Errorf("module %q selected twice", name)
 		}
 		byName[name] = m
 	}
-	var out []module.Module
 	state := map[string]int{} // 1 visiting, 2 done
 	var visit func(m module.Module, chain []string) error
 	visit = func(m module.Module, chain []string) error {
@@ -272,15 +322,14 @@ func dependencyOrder(mods []module.Module) ([]module.Module, error) {
 			}
 		}
 		state[name] = 2
-		out = append(out, m)
 		return nil
 	}
 	for _, m := range mods {
 		if err := visit(m, nil); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // moduleLogLimit bounds the log kept in memory for one module before it is written.
@@ -302,7 +351,8 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 	return c.Buffer.Write(p)
 }
 
-func (r *run) runModule(ctx context.Context, m module.Module) (o outcome) {
+func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
+	m := jb.m
 	info := m.Info()
 	start := time.Now()
 	var logBuf cappedBuffer
@@ -331,7 +381,7 @@ func (r *run) runModule(ctx context.Context, m module.Module) (o outcome) {
 		st.State, st.Reason = module.Skipped, fmt.Sprintf("does not apply to %s acquisitions", r.cfg.Acquisition.Kind())
 		return o
 	}
-	files, missing, err := r.resolve(info.Paths)
+	files, missing, err := jb.files, jb.missing, jb.err
 	if err != nil {
 		st.State, st.Reason = module.Failed, err.Error()
 		return o

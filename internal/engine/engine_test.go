@@ -315,3 +315,39 @@ func readJSON(t *testing.T, p string, v any) {
 		t.Fatalf("%s: %v\n%s", p, err, data)
 	}
 }
+
+func TestDependencyErrors(t *testing.T) {
+	mk := func(name string, requires ...string) module.Module {
+		return &fake{info: module.Info{Name: name, Requires: requires}, run: func(context.Context, *module.Input, *module.Output) error { return nil }}
+	}
+	for _, tc := range []struct {
+		name string
+		mods []module.Module
+		want string
+	}{
+		{"missing", []module.Module{mk("a", "b")}, `requires module "b", which is not selected`},
+		{"cycle", []module.Module{mk("a", "b"), mk("b", "c"), mk("c", "a")}, "require each other: a → b → c → a"},
+		{"twice", []module.Module{mk("a"), mk("a")}, `module "a" selected twice`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, _ := results.Create(t.TempDir(), true)
+			_, err := engine.Run(context.Background(), engine.Config{Acquisition: acquisition(), Modules: tc.mods, Results: dir})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestOneWorkerRunsRequiredModuleFirst: with a single worker and the dependent module
+// listed first, the module it requires still runs before it.
+func TestOneWorkerRunsRequiredModuleFirst(t *testing.T) {
+	dir, _ := results.Create(t.TempDir(), true)
+	res, err := engine.Run(context.Background(), engine.Config{Acquisition: acquisition(), Modules: modules()[:2], Results: dir, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := res.Statuses[0]; st.Module != "dependent" || st.State != module.OK {
+		t.Errorf("dependent: %+v", st)
+	}
+}
