@@ -71,7 +71,7 @@ func (b *Backup) stat(name string) (fs.FileInfo, *entry, error) {
 		return &info{name: ".", mode: fs.ModeDir | 0o555}, nil, nil
 	}
 	if b.roots[name] {
-		osfi, err := os.Stat(filepath.Join(b.root, name))
+		osfi, err := os.Lstat(filepath.Join(b.root, name))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -115,7 +115,7 @@ func (b *Backup) entryInfo(e entry) *info {
 		fi.mode |= fs.FileMode(md.Mode & 0o777)
 	}
 	if e.flags == FlagFile && e.present {
-		if osfi, err := os.Stat(b.storedPath(e)); err == nil {
+		if osfi, err := os.Lstat(b.storedPath(e)); err == nil {
 			fi.size = osfi.Size()
 		}
 	}

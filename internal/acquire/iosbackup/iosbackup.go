@@ -187,7 +187,8 @@ func Open(ctx context.Context, p string, opt Options) (_ *Backup, err error) {
 	}
 	b := &Backup{root: dir, roots: map[string]bool{}, missing: map[string]bool{}}
 	for _, n := range rootFiles {
-		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil && fi.Mode().IsRegular() {
+		// Lstat: a symbolic link in the evidence must not lead spytrace outside it.
+		if fi, err := os.Lstat(filepath.Join(dir, n)); err == nil && fi.Mode().IsRegular() {
 			b.roots[n] = true
 		}
 	}
@@ -382,13 +383,24 @@ func (b *Backup) checkPresence() {
 	}
 	for hi := 0; hi < 256; hi++ {
 		sub := fmt.Sprintf("%02x", hi)
+		if fi, err := os.Lstat(filepath.Join(b.root, sub)); err != nil || !fi.IsDir() {
+			if err == nil {
+				b.problem("not_regular_file", sub, "a storage folder of the backup is not a folder (a symbolic link?): not followed")
+			}
+			continue
+		}
 		ents, err := os.ReadDir(filepath.Join(b.root, sub))
 		if err != nil {
 			continue
 		}
 		for _, de := range ents {
 			id, ok := parseFileID(de.Name())
-			if !ok || de.Name()[:2] != sub || !de.Type().IsRegular() && de.Type() != 0 {
+			if !ok || de.Name()[:2] != sub {
+				continue
+			}
+			if !de.Type().IsRegular() {
+				// A symbolic link could lead outside the evidence: never followed.
+				b.problem("not_regular_file", sub+"/"+de.Name(), "stored file is not a regular file (a symbolic link?): not read")
 				continue
 			}
 			if i, ok := byID[id]; ok {
@@ -404,7 +416,7 @@ func (b *Backup) checkPresence() {
 	// Older layouts kept files flat at the root; accept them too.
 	for i, e := range b.entries {
 		if e.flags == FlagFile && !e.present {
-			if fi, err := os.Stat(filepath.Join(b.root, hex.EncodeToString(e.id[:]))); err == nil && fi.Mode().IsRegular() {
+			if fi, err := os.Lstat(filepath.Join(b.root, hex.EncodeToString(e.id[:]))); err == nil && fi.Mode().IsRegular() {
 				b.entries[i].present = true
 				continue
 			}
@@ -493,7 +505,7 @@ func (b *Backup) hasChildren(dir string) bool {
 func (b *Backup) storedPath(e entry) string {
 	id := hex.EncodeToString(e.id[:])
 	p := filepath.Join(b.root, id[:2], id)
-	if _, err := os.Stat(p); err != nil {
+	if _, err := os.Lstat(p); err != nil {
 		if flat := filepath.Join(b.root, id); fileExists(flat) {
 			return flat
 		}
@@ -502,7 +514,7 @@ func (b *Backup) storedPath(e entry) string {
 }
 
 func fileExists(p string) bool {
-	fi, err := os.Stat(p)
+	fi, err := os.Lstat(p)
 	return err == nil && fi.Mode().IsRegular()
 }
 

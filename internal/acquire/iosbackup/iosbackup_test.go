@@ -282,3 +282,44 @@ func FuzzDecodeMBFile(f *testing.F) {
 		}
 	})
 }
+
+// TestSymlinksInBackupAreNotFollowed: a stored file or storage folder replaced by a
+// symbolic link to a file outside the backup is never read.
+func TestSymlinksInBackupAreNotFollowed(t *testing.T) {
+	_, dir := sampleBackup(t)
+	secret := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(secret, []byte("outside the evidence"), 0o644)
+	id := fixture.FileID("HomeDomain", "Library/SMS/sms.db")
+	stored := filepath.Join(dir, id[:2], id)
+	os.Remove(stored)
+	if err := os.Symlink(secret, stored); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	idw := fixture.FileID("WirelessDomain", "Library/Databases/DataUsage.sqlite")
+	os.RemoveAll(filepath.Join(dir, idw[:2]))
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, idw), []byte("outside the evidence"), 0o644)
+	os.Symlink(other, filepath.Join(dir, idw[:2]))
+
+	bk, err := iosbackup.Open(context.Background(), dir, iosbackup.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bk.Close()
+	for _, name := range []string{"HomeDomain/Library/SMS/sms.db", "WirelessDomain/Library/Databases/DataUsage.sqlite"} {
+		if data, err := fs.ReadFile(bk, name); err == nil {
+			t.Errorf("%s read through a symbolic link: %q", name, data)
+		} else if !acquire.IsMissing(err) {
+			t.Errorf("%s: err = %v, want missing", name, err)
+		}
+	}
+	n := 0
+	for _, p := range bk.Problems() {
+		if p.Kind == "not_regular_file" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("not_regular_file problems = %d, want 2: %v", n, bk.Problems())
+	}
+}
