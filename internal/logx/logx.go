@@ -153,6 +153,3 @@ func formatConsole(b *strings.Builder, r slog.Record, logger string, attrs []slo
 	appendAttrs(b, attrs)
 	b.WriteByte('\n')
 }
-
-// Discard is a handler that drops everything.
-func Discard() slog.Handler { return slog.DiscardHandler }
