@@ -3,6 +3,7 @@
 package moduletest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -148,4 +149,35 @@ func Index(pairs ...string) *ioc.Index {
 		b.Add(&ioc.Indicator{ID: "indicator--" + pairs[i+1], Kind: ioc.Kind(pairs[i]), Value: pairs[i+1], Collection: col})
 	}
 	return b.Build()
+}
+
+// ExactList returns Records as a list of objects whose numbers are json.Number, so that
+// large integers (nanosecond dates) keep every digit.
+func (o *Outcome) ExactList(t testing.TB) []map[string]any {
+	t.Helper()
+	if o.RecordsJSON == nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(o.RecordsJSON))
+	dec.UseNumber()
+	var recs []map[string]any
+	if err := dec.Decode(&recs); err != nil {
+		t.Fatalf("records: %v", err)
+	}
+	return recs
+}
+
+// Project keeps only the named keys of each record, to compare the keys a test is
+// about.
+func Project(recs []map[string]any, keys ...string) []map[string]any {
+	out := make([]map[string]any, len(recs))
+	for i, r := range recs {
+		out[i] = map[string]any{}
+		for _, k := range keys {
+			if v, ok := r[k]; ok {
+				out[i][k] = v
+			}
+		}
+	}
+	return out
 }

@@ -58,41 +58,12 @@ func run(t *testing.T, spec fixture.SMSSpec, ix *ioc.Index) *moduletest.Outcome 
 	return moduletest.Run(t, moduletest.OpenBackup(t, b), ix, sms.New())
 }
 
-// records decodes sms.json keeping numbers exact (nanosecond dates do not fit a float).
-func records(t *testing.T, o *moduletest.Outcome) []map[string]any {
-	t.Helper()
-	if o.RecordsJSON == nil {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(o.RecordsJSON))
-	dec.UseNumber()
-	var recs []map[string]any
-	if err := dec.Decode(&recs); err != nil {
-		t.Fatalf("sms.json: %v", err)
-	}
-	return recs
-}
-
-// project keeps the named keys of each record.
-func project(recs []map[string]any, keys ...string) []map[string]any {
-	out := make([]map[string]any, len(recs))
-	for i, r := range recs {
-		out[i] = map[string]any{}
-		for _, k := range keys {
-			if v, ok := r[k]; ok {
-				out[i][k] = v
-			}
-		}
-	}
-	return out
-}
-
 func TestRecords(t *testing.T) {
 	o := run(t, conversations(fixture.SMSIOS11), nil)
 	if o.Status.State != module.OK || o.Status.Records != 3 {
 		t.Fatalf("status %+v, want ok with 3 records", o.Status)
 	}
-	got := project(records(t, o), "ROWID", "guid", "text", "service", "handle_id", "date", "date_read", "is_from_me",
+	got := moduletest.Project(o.ExactList(t), "ROWID", "guid", "text", "service", "handle_id", "date", "date_read", "is_from_me",
 		"phone_number", "chat_identifier", "isodate", "isodate_read", "direction", "links", "text_source")
 	want := []map[string]any{
 		{"ROWID": json.Number("1"), "guid": "9E3779B1-0001-4000-8000-000000000001", "text": "Your parcel: https://post.example/track?id=7).",
@@ -132,7 +103,7 @@ func TestKeys(t *testing.T) {
 			if diff := cmp.Diff(want, firstKeys(t, o.RecordsJSON)); diff != "" {
 				t.Errorf("keys mismatch (-want +got):\n%s", diff)
 			}
-			body, _ := records(t, o)[0]["attributedBody"].(string)
+			body, _ := o.ExactList(t)[0]["attributedBody"].(string)
 			if !strings.HasPrefix(body, "BAtzdHJlYW10eXBlZ") { // base64 of "\x04\x0bstreamtyped"
 				t.Errorf("attributedBody = %.40q, want base64 of a typedstream", body)
 			}
@@ -226,7 +197,7 @@ func TestSchemaVariants(t *testing.T) {
 			if o.Status.State != module.OK {
 				t.Fatalf("status %+v", o.Status)
 			}
-			recs := records(t, o)
+			recs := o.ExactList(t)
 			want := base
 			if tt.fromBody {
 				want = nil
@@ -238,7 +209,7 @@ func TestSchemaVariants(t *testing.T) {
 					want = append(want, w)
 				}
 			}
-			got := project(recs, "text", "isodate", "isodate_read", "direction", "phone_number", "links", "text_source")
+			got := moduletest.Project(recs, "text", "isodate", "isodate_read", "direction", "phone_number", "links", "text_source")
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("records mismatch (-want +got):\n%s", diff)
 			}
@@ -313,7 +284,7 @@ func TestWALOnly(t *testing.T) {
 	if o.Status.State != module.OK || o.Status.Records != 4 {
 		t.Fatalf("status %+v, want ok with 4 records", o.Status)
 	}
-	got := project(records(t, o)[3:], "ROWID", "phone_number", "chat_identifier", "text", "links")
+	got := moduletest.Project(o.ExactList(t)[3:], "ROWID", "phone_number", "chat_identifier", "text", "links")
 	want := []map[string]any{{"ROWID": json.Number("4"), "phone_number": "+41790000003", "chat_identifier": "+41790000003",
 		"text": "Only in the log https://wal.example/x", "links": []any{"https://wal.example/x"}}}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -403,7 +374,7 @@ func TestUndecodableBody(t *testing.T) {
 	if o.Status.State != module.Partial || len(o.Status.Problems) != 1 || !strings.Contains(o.Status.Problems[0], "message 1 ") {
 		t.Fatalf("status %+v, want partial with one problem about message 1", o.Status)
 	}
-	got := project(records(t, o), "text", "text_source")
+	got := moduletest.Project(o.ExactList(t), "text", "text_source")
 	want := []map[string]any{{"text": ""}, {"text": ""}, {"text": "Meeting moved", "text_source": "attributedBody"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records mismatch (-want +got):\n%s", diff)
@@ -553,7 +524,7 @@ func TestLongText(t *testing.T) {
 	long := strings.Repeat("word ", 7000) + "https://end.example/x"
 	spec.Messages[0].Text, spec.Messages[1].Text = mid, long
 	o := run(t, spec, nil)
-	got := project(records(t, o)[:2], "text", "links", "text_source")
+	got := moduletest.Project(o.ExactList(t)[:2], "text", "links", "text_source")
 	want := []map[string]any{
 		{"text": mid, "links": []any{"https://mid.example/a"}, "text_source": "attributedBody"},
 		{"text": long, "links": []any{"https://end.example/x"}, "text_source": "attributedBody"},

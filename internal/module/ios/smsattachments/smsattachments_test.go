@@ -62,39 +62,12 @@ func run(t *testing.T, spec fixture.SMSSpec, ix *ioc.Index) *moduletest.Outcome 
 	return moduletest.Run(t, moduletest.OpenBackup(t, b), ix, smsattachments.New())
 }
 
-func records(t *testing.T, o *moduletest.Outcome) []map[string]any {
-	t.Helper()
-	if o.RecordsJSON == nil {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(o.RecordsJSON))
-	dec.UseNumber()
-	var recs []map[string]any
-	if err := dec.Decode(&recs); err != nil {
-		t.Fatalf("sms_attachments.json: %v", err)
-	}
-	return recs
-}
-
-func project(recs []map[string]any, keys ...string) []map[string]any {
-	out := make([]map[string]any, len(recs))
-	for i, r := range recs {
-		out[i] = map[string]any{}
-		for _, k := range keys {
-			if v, ok := r[k]; ok {
-				out[i][k] = v
-			}
-		}
-	}
-	return out
-}
-
 func TestRecords(t *testing.T) {
 	o := run(t, withAttachments(fixture.SMSIOS16), nil)
 	if o.Status.State != module.OK || o.Status.Records != 3 {
 		t.Fatalf("status %+v, want ok with 3 records", o.Status)
 	}
-	got := project(records(t, o), "attachment_id", "ROWID", "guid", "created_date", "start_date", "filename", "transfer_name", "mime_type",
+	got := moduletest.Project(o.ExactList(t), "attachment_id", "ROWID", "guid", "created_date", "start_date", "filename", "transfer_name", "mime_type",
 		"is_outgoing", "user_info", "total_bytes", "service", "phone_number", "isodate", "direction", "has_user_info", "message_id")
 	want := []map[string]any{
 		{"attachment_id": json.Number("1"), "ROWID": json.Number("1"), "guid": "5D2C41A0-7B7E-4E43-9C55-0B1F6D2E3A11",
@@ -145,7 +118,7 @@ func TestSchemaVariants(t *testing.T) {
 			if diff := cmp.Diff(want, firstKeys(t, o.RecordsJSON)); diff != "" {
 				t.Errorf("keys mismatch (-want +got):\n%s", diff)
 			}
-			got := project(records(t, o), "filename", "isodate", "direction", "phone_number", "service")
+			got := moduletest.Project(o.ExactList(t), "filename", "isodate", "direction", "phone_number", "service")
 			wantRecs := []map[string]any{
 				{"filename": photo, "isodate": "2026-03-14 06:26:53.000000", "direction": "received", "phone_number": "+41791110000", "service": "SMS"},
 				{"filename": "~/Library/SMS/Attachments/1f/15/A1B2C3D4-0000-4000-8000-000000000002/draft.pdf", "isodate": "2026-03-14 07:26:53.000000",
@@ -219,7 +192,7 @@ func TestWALOnly(t *testing.T) {
 	if o.Status.State != module.OK || o.Status.Records != 4 {
 		t.Fatalf("status %+v, want ok with 4 records", o.Status)
 	}
-	got := project(records(t, o)[3:], "attachment_id", "filename", "phone_number", "message_id")
+	got := moduletest.Project(o.ExactList(t)[3:], "attachment_id", "filename", "phone_number", "message_id")
 	want := []map[string]any{{"attachment_id": json.Number("4"), "filename": "~/Library/SMS/Attachments/33/03/X/scan.jpeg",
 		"phone_number": "+41790000003", "message_id": json.Number("3")}}
 	if diff := cmp.Diff(want, got); diff != "" {
