@@ -18,7 +18,10 @@
 // Manifest.plist and Status.plist say. Unlike MVT, a backup without a readable
 // Info.plist still gets a record (built from Manifest.plist's Lockdown dictionary and
 // the backup dates) instead of none, and data values are written as base64 instead of
-// failing. The outdated-iOS check that MVT logs is not done here.
+// failing. MVT logs a warning when the version is older than the newest in its bundled
+// list, compared as of today; here the backup_info/outdated-ios heuristic compares the
+// version with the newest release of the same major version published by the backup's
+// own date (package iosrelease), and says so in an alert.
 package backupinfo
 
 import (

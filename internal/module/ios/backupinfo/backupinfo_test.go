@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"howett.net/plist"
@@ -84,8 +85,10 @@ func TestRecord(t *testing.T) {
 		!strings.Contains(string(o.RecordsJSON), "\"Unique Identifier\": \"00008110-001A2B3C4D5E6F70\",\n    \"iTunes Version\"") {
 		t.Errorf("key order:\n%s", o.RecordsJSON)
 	}
-	if len(o.Timeline) != 0 || len(o.Alerts) != 0 {
-		t.Errorf("timeline = %q, alerts = %d", o.Timeline, len(o.Alerts))
+	// The default device (iOS 17.3.1) is outdated at the fixture's date: that is the
+	// only alert.
+	if len(o.Timeline) != 0 || len(o.Alerts) != 1 || len(o.AlertsOf(backupinfo.OutdatedIOS.ID)) != 1 {
+		t.Errorf("timeline = %q, alerts = %+v", o.Timeline, o.Alerts)
 	}
 }
 
@@ -225,4 +228,56 @@ func FuzzBuild(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestOutdatedIOS(t *testing.T) {
+	at := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Add(10 * time.Hour)
+	}
+	tests := []struct {
+		name    string
+		version string
+		build   string
+		date    time.Time
+		want    string // "" for no alert; else a part of the message
+	}{
+		{"outdated_in_line", "17.3.1", "21D61", at("2024-06-01"), "iOS 17.5.1 of the same line had been out since 2024-05-20"},
+		{"newer_line_available", "16.5", "20F66", at("2024-06-01"), "iOS 17 was available"},
+		{"after_table", "17.3.1", "21D61", fixture.Epoch, "release table ends on 2025-11-03"},
+		{"version_from_build", "", "21D61", at("2024-06-01"), "iOS 17.3.1 (build 21D61)"},
+		{"current_on_its_day", "17.5.1", "21F90", at("2024-05-20"), ""},
+		{"update_published_after_backup", "17.3.1", "21D61", at("2024-03-04"), ""},
+		{"newer_than_table", "26.4", "23E100", fixture.Epoch, ""},
+		{"unknown_line", "11.4", "15F79", fixture.Epoch, ""},
+		{"garbage_version", "seventeen", "", fixture.Epoch, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dev := fixture.DefaultDevice
+			dev.ProductVersion, dev.BuildVersion = tt.version, tt.build
+			b := fixture.NewBackup(dev, tt.date)
+			if tt.version == "" {
+				delete(b.Info, "Product Version")
+			}
+			o := run(t, b, nil)
+			alerts := o.AlertsOf(backupinfo.OutdatedIOS.ID)
+			if tt.want == "" {
+				if len(o.Alerts) != 0 {
+					t.Fatalf("alerts %+v, want none", o.Alerts)
+				}
+				return
+			}
+			if len(alerts) != 1 || len(o.Alerts) != 1 {
+				t.Fatalf("alerts %+v, want one %s", o.Alerts, backupinfo.OutdatedIOS.ID)
+			}
+			a := alerts[0]
+			if !strings.Contains(a.Message, tt.want) || a.Level != backupinfo.OutdatedIOS.Level || !a.EventTime.Time.Equal(tt.date) {
+				t.Errorf("alert %s %q at %s; want %q at %s", a.Level, a.Message, a.EventTime, tt.want, tt.date)
+			}
+		})
+	}
 }
