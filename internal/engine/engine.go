@@ -40,6 +40,7 @@ import (
 	"github.com/spytrace/spytrace/internal/report/results"
 	"github.com/spytrace/spytrace/internal/report/timeline"
 	"github.com/spytrace/spytrace/internal/timefmt"
+	"github.com/spytrace/spytrace/internal/urlx"
 )
 
 // Limits bound what one run may consume. Zero fields take the defaults.
@@ -435,7 +436,7 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		}
 		if ul, ok := rec.(module.URLLister); ok {
 			for _, u := range ul.URLs() {
-				if err := r.urls.Add(info.Name, results.URL{URL: u.URL, Timestamp: timefmt.Of(u.Time), Source: info.Name}); err != nil {
+				if err := r.urls.Add(info.Name, results.URL{URL: u.URL, Timestamp: timefmt.Of(u.Time), Source: info.Name, Shortened: urlx.IsShortener(u.URL)}); err != nil {
 					return err
 				}
 			}

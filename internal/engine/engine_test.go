@@ -351,3 +351,34 @@ func TestOneWorkerRunsRequiredModuleFirst(t *testing.T) {
 		t.Errorf("dependent: %+v", st)
 	}
 }
+
+// TestShortenedURLs marks links on URL-shortening services in urls.json.
+func TestShortenedURLs(t *testing.T) {
+	m := &fake{info: module.Info{Name: "links"}, run: func(_ context.Context, _ *module.Input, out *module.Output) error {
+		for i, u := range []string{"https://bit.ly/3xYz", "https://example.org/page"} {
+			if err := out.Record(&note{ID: i, URL: u, Date: timefmt.Of(base)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	out := filepath.Join(t.TempDir(), "results")
+	dir, err := results.Create(out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.Run(context.Background(), engine.Config{Acquisition: acquisition(), Modules: []module.Module{m}, Results: dir, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "urls.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var urls []results.URL
+	if err := json.Unmarshal(data, &urls); err != nil {
+		t.Fatal(err)
+	}
+	if len(urls) != 2 || urls[0].URL != "https://bit.ly/3xYz" || !urls[0].Shortened || urls[1].Shortened {
+		t.Errorf("urls.json = %s", data)
+	}
+}

@@ -20,6 +20,9 @@ type URL struct {
 	ExpandedURL *string      `json:"expanded_url"`
 	Timestamp   timefmt.Time `json:"timestamp"`
 	Source      string       `json:"source"`
+	// Shortened says the URL is on a public URL-shortening service (bit.ly, t.co…):
+	// its destination is hidden until it is followed (spytrace's addition).
+	Shortened bool `json:"shortened"`
 }
 
 // URLSpool collects the URLs of every module on disk, one temporary file of JSON lines

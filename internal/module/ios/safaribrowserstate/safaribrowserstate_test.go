@@ -107,7 +107,7 @@ func TestTimelineAndURLs(t *testing.T) {
 		t.Errorf("timeline (-want +got):\n%s", diff)
 	}
 	url := func(u, ts string) map[string]any {
-		return map[string]any{"url": u, "expanded_url": nil, "timestamp": ts, "source": "safari_browser_state"}
+		return map[string]any{"url": u, "expanded_url": nil, "timestamp": ts, "source": "safari_browser_state", "shortened": false}
 	}
 	wantURLs := []map[string]any{
 		url("https://www.apple.com/", "2026-03-14 06:26:53.000000"),

@@ -108,7 +108,7 @@ func TestTimelineAndURLs(t *testing.T) {
 		t.Errorf("timeline (-want +got):\n%s", diff)
 	}
 	url := func(u, ts string) map[string]any {
-		return map[string]any{"url": u, "expanded_url": nil, "timestamp": ts, "source": "safari_history"}
+		return map[string]any{"url": u, "expanded_url": nil, "timestamp": ts, "source": "safari_history", "shortened": false}
 	}
 	wantURLs := []map[string]any{
 		url("https://www.bbc.com/news", "2026-03-14 07:26:53.000000"),

@@ -260,7 +260,7 @@ func TestTimelineAndURLs(t *testing.T) {
 		t.Errorf("timeline mismatch (-want +got):\n%s", diff)
 	}
 	wantURLs := []map[string]any{
-		{"url": "https://post.example/track?id=7", "expanded_url": nil, "timestamp": "2026-03-14 06:26:53.000000", "source": "sms"},
+		{"url": "https://post.example/track?id=7", "expanded_url": nil, "timestamp": "2026-03-14 06:26:53.000000", "source": "sms", "shortened": false},
 	}
 	if diff := cmp.Diff(wantURLs, o.URLs); diff != "" {
 		t.Errorf("urls.json mismatch (-want +got):\n%s", diff)
