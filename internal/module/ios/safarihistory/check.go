@@ -1,16 +1,11 @@
 package safarihistory
 
 import (
-	"fmt"
-	"net/netip"
-	"net/url"
-	"strings"
 	"time"
-
-	"golang.org/x/net/publicsuffix"
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/urlx"
 )
 
 // FastRedirect reports a cleartext visit redirected in under a second to another site.
@@ -156,22 +151,10 @@ func (c *checker) sweep(t time.Time) {
 // judge reports src → dst when src is cleartext, dst is on another site and the
 // redirect took less than redirectWindow.
 func (c *checker) judge(src, dst *Visit, r *check.Reporter) {
-	if !cleartext(src.URL) {
+	msg, ok := urlx.FastCrossSiteRedirect(src.URL, dst.URL, dst.ISODate.Sub(src.ISODate.Time), redirectWindow)
+	if !ok {
 		return
 	}
-	d := dst.ISODate.Sub(src.ISODate.Time)
-	if d < 0 {
-		d = -d
-	}
-	if d >= redirectWindow {
-		return
-	}
-	from, to := site(src.URL), site(dst.URL)
-	if from == "" || to == "" || from == to {
-		return
-	}
-	msg := fmt.Sprintf("Cleartext visit to %q was redirected in %s to %q, another site (%s → %s)",
-		src.URL, d.Round(time.Millisecond), dst.URL, from, to)
 	if src.SafariHistoryDB != defaultDB {
 		msg += " in " + src.SafariHistoryDB
 	}
@@ -191,30 +174,4 @@ func where(v *Visit) string {
 		s += " (" + v.SafariHistoryDB + ")"
 	}
 	return s
-}
-
-// cleartext reports whether u is an http:// address.
-func cleartext(u string) bool {
-	return len(u) >= len("http://") && strings.EqualFold(u[:len("http://")], "http://")
-}
-
-// site returns the registrable domain of u's host ("example.co.uk" for
-// www.example.co.uk), the host itself for IP addresses and names without a registrable
-// part, and "" when u has no host.
-func site(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
-	}
-	host := strings.TrimSuffix(strings.ToLower(p.Hostname()), ".")
-	if host == "" {
-		return ""
-	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return host
-	}
-	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
-		return d
-	}
-	return host
 }
