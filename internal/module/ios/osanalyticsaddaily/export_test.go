@@ -1,0 +1,4 @@
+package osanalyticsaddaily
+
+// Parse exposes parse to the fuzz target.
+var Parse = parse
