@@ -19,7 +19,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/fixture"
+	"github.com/spytrace/spytrace/internal/module/list"
 	"github.com/spytrace/spytrace/internal/report/results"
 )
 
@@ -146,31 +148,58 @@ func TestCheckBackupEndToEnd(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	// Every planted trace, by the check that must find it.
+	// Every planted trace, by the check that must find it: one trace per module and per
+	// heuristic (fixture.ScenarioBackup), and nothing else.
 	checks := map[string]int{}
 	for _, a := range readAlerts(t, out) {
-		checks[a["module"].(string)+" "+a["check"].(string)]++
+		checks[a["module"].(string)+" "+a["check"].(string)+" "+a["level"].(string)]++
 	}
-	for _, want := range []string{
-		"sms ioc/domain", "sms ioc/email", "sms sms/threat-notification",
-		"sms_attachments sms_attachments/suspicious-attachment",
-		"safari_history ioc/domain", "safari_history safari_history/fast-redirect",
-		"safari_browser_state ioc/domain",
-		"datausage ioc/process", "datausage datausage/deleted-process",
-		"id_status_cache ioc/email",
-		"configuration_profiles ioc/profile", "configuration_profiles configuration_profiles/notification-settings",
-		"profile_events profile_events/operation",
-		"global_preferences global_preferences/lockdown-mode",
-		"manifest manifest/crashreporter-plist",
+	want := map[string]int{}
+	for _, w := range []string{
+		"backup_info backup_info/outdated-ios LOW",
+		"manifest ioc/file_name HIGH", "manifest manifest/crashreporter-plist LOW",
+		"configuration_profiles ioc/profile CRITICAL", "configuration_profiles configuration_profiles/notification-settings MEDIUM",
+		"configuration_profiles configuration_profiles/root-certificate MEDIUM", "configuration_profiles configuration_profiles/network-traffic LOW",
+		"configuration_profiles configuration_profiles/mdm-enrollment LOW",
+		"profile_events profile_events/operation LOW",
+		"global_preferences global_preferences/lockdown-mode LOW",
+		"applications ioc/process CRITICAL", "applications applications/not-from-app-store MEDIUM",
+		"applications applications/alternative-marketplace LOW", "applications applications/testflight LOW", "applications applications/computer-sync LOW",
+		"sms ioc/domain CRITICAL", "sms ioc/email CRITICAL", "sms sms/threat-notification HIGH",
+		"sms_attachments sms_attachments/suspicious-attachment MEDIUM",
+		"calls ioc/email CRITICAL", "contacts ioc/domain CRITICAL",
+		"calendar ioc/email CRITICAL", "calendar calendar/exploit-invite HIGH",
+		"whatsapp ioc/domain CRITICAL", "interaction_c ioc/email CRITICAL", "shortcuts ioc/domain CRITICAL",
+		"safari_history ioc/domain CRITICAL", "safari_history safari_history/fast-redirect MEDIUM",
+		"safari_browser_state ioc/domain CRITICAL",
+		"chrome_history ioc/domain CRITICAL", "chrome_history chrome_history/fast-redirect MEDIUM", "chrome_favicon ioc/domain CRITICAL",
+		"firefox_history ioc/domain CRITICAL", "firefox_favicon ioc/domain CRITICAL",
+		"webkit_resource_load_statistics ioc/domain CRITICAL",
+		"webkit_session_resource_log ioc/domain CRITICAL", "webkit_session_resource_log webkit_session_resource_log/suspicious-redirect HIGH",
+		"datausage ioc/process CRITICAL", "datausage ioc/process CRITICAL", // bh, BackupAgent
+		"datausage datausage/deleted-process HIGH", "datausage datausage/missing-process LOW",
+		"os_analytics_ad_daily ioc/process CRITICAL", "os_analytics_ad_daily ioc/process CRITICAL", // bh, BackupAgent
+		"locationd_clients ioc/process HIGH",
+		"id_status_cache ioc/email CRITICAL", "id_status_cache ioc/email CRITICAL", "id_status_cache id_status_cache/nul-bytes HIGH",
+		"tcc ioc/process CRITICAL", "tcc tcc/path-client-sensitive MEDIUM",
+		"triangulation triangulation/backupagent-network HIGH", "triangulation triangulation/co-occurrence MEDIUM",
 	} {
-		if checks[want] == 0 {
-			t.Errorf("planted trace not found: no %q alert (got %v)", want, checks)
-		}
+		want[w]++
 	}
-	for _, f := range []string{"alerts.json", "alerts_timeline.csv", "timeline.csv", "urls.json", "info.json", "command.log",
-		"backup_info.json", "manifest.json", "sms.json", "sms_attachments.json", "safari_history.json", "safari_browser_state.json",
-		"datausage.json", "id_status_cache.json", "tcc.json", "configuration_profiles.json", "profile_events.json", "global_preferences.json",
-		"sms_detected.json", "datausage_detected.json"} {
+	if diff := cmp.Diff(want, checks); diff != "" {
+		t.Errorf("alerts by module, check and level (-planted +found):\n%s", diff)
+	}
+	// whatsapp_contacts has no check: its planted contact shows in interaction_c, which
+	// resolves the WhatsApp interaction through it.
+	if data, err := os.ReadFile(filepath.Join(out, "interaction_c.json")); err != nil || !strings.Contains(string(data), `"sender_resolved_name":"Support Desk"`) {
+		t.Errorf("the WhatsApp interaction is not resolved through whatsapp_contacts (%v)", err)
+	}
+	files := []string{"alerts.json", "alerts_timeline.csv", "timeline.csv", "urls.json", "info.json", "command.log",
+		"sms_detected.json", "datausage_detected.json"}
+	for _, m := range list.ForKind(acquire.IOSBackup) {
+		files = append(files, m.Info().Name+".json")
+	}
+	for _, f := range files {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("results folder lacks %s", f)
 		}
@@ -294,7 +323,7 @@ func TestExitStatuses(t *testing.T) {
 	}{
 		{"fail_level_none", []string{"--fail-level", "none"}, ExitClean},
 		{"fail_level_critical", []string{"--fail-level", "CRITICAL"}, ExitAlerts},
-		{"only_tcc_has_no_high_alert", []string{"-m", "tcc"}, ExitClean},
+		{"only_global_preferences_has_no_high_alert", []string{"-m", "global_preferences"}, ExitClean},
 		{"bad_fail_level", []string{"--fail-level", "SEVERE"}, ExitUsage},
 		{"unknown_module", []string{"-m", "nope"}, ExitUsage},
 		{"unknown_flag", []string{"--frobnicate"}, ExitUsage},
@@ -401,7 +430,7 @@ func TestIndicatorsFromEnvironmentAndDataFolder(t *testing.T) {
 	// --no-default-iocs ignores both.
 	res2 := filepath.Join(t.TempDir(), "r")
 	errb.Reset()
-	if code := e.run(context.Background(), []string{"ios", "check-backup", "-q", "--no-default-iocs", "-m", "id_status_cache", "-o", res2, d.Backup}); code != ExitClean {
+	if code := e.run(context.Background(), []string{"ios", "check-backup", "-q", "--no-default-iocs", "-m", "calls", "-o", res2, d.Backup}); code != ExitClean {
 		t.Fatalf("exit %d with --no-default-iocs: %s", code, errb.String())
 	}
 }

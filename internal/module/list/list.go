@@ -11,18 +11,35 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/module/ios/applications"
 	"github.com/spytrace/spytrace/internal/module/ios/backupinfo"
+	"github.com/spytrace/spytrace/internal/module/ios/calendar"
+	"github.com/spytrace/spytrace/internal/module/ios/calls"
+	"github.com/spytrace/spytrace/internal/module/ios/chromefavicon"
+	"github.com/spytrace/spytrace/internal/module/ios/chromehistory"
 	"github.com/spytrace/spytrace/internal/module/ios/configurationprofiles"
+	"github.com/spytrace/spytrace/internal/module/ios/contacts"
 	"github.com/spytrace/spytrace/internal/module/ios/datausage"
+	"github.com/spytrace/spytrace/internal/module/ios/firefoxfavicon"
+	"github.com/spytrace/spytrace/internal/module/ios/firefoxhistory"
 	"github.com/spytrace/spytrace/internal/module/ios/globalpreferences"
 	"github.com/spytrace/spytrace/internal/module/ios/idstatuscache"
+	"github.com/spytrace/spytrace/internal/module/ios/interactionc"
+	"github.com/spytrace/spytrace/internal/module/ios/locationdclients"
 	"github.com/spytrace/spytrace/internal/module/ios/manifest"
+	"github.com/spytrace/spytrace/internal/module/ios/osanalyticsaddaily"
 	"github.com/spytrace/spytrace/internal/module/ios/profileevents"
 	"github.com/spytrace/spytrace/internal/module/ios/safaribrowserstate"
 	"github.com/spytrace/spytrace/internal/module/ios/safarihistory"
+	"github.com/spytrace/spytrace/internal/module/ios/shortcuts"
 	"github.com/spytrace/spytrace/internal/module/ios/sms"
 	"github.com/spytrace/spytrace/internal/module/ios/smsattachments"
 	"github.com/spytrace/spytrace/internal/module/ios/tcc"
+	"github.com/spytrace/spytrace/internal/module/ios/triangulation"
+	"github.com/spytrace/spytrace/internal/module/ios/webkitresourceloadstatistics"
+	"github.com/spytrace/spytrace/internal/module/ios/webkitsessionresourcelog"
+	"github.com/spytrace/spytrace/internal/module/ios/whatsapp"
+	"github.com/spytrace/spytrace/internal/module/ios/whatsappcontacts"
 )
 
 // Constructor makes a fresh module.
@@ -36,13 +53,30 @@ var iosBackup = []Constructor{
 	func() module.Module { return configurationprofiles.New() },
 	func() module.Module { return profileevents.New() },
 	func() module.Module { return globalpreferences.New() },
+	func() module.Module { return applications.New() },
 	func() module.Module { return sms.New() },
 	func() module.Module { return smsattachments.New() },
+	func() module.Module { return calls.New() },
+	func() module.Module { return contacts.New() },
+	func() module.Module { return calendar.New() },
+	func() module.Module { return whatsappcontacts.New() },
+	func() module.Module { return whatsapp.New() },
+	func() module.Module { return interactionc.New() },
+	func() module.Module { return shortcuts.New() },
 	func() module.Module { return safarihistory.New() },
 	func() module.Module { return safaribrowserstate.New() },
+	func() module.Module { return chromehistory.New() },
+	func() module.Module { return chromefavicon.New() },
+	func() module.Module { return firefoxhistory.New() },
+	func() module.Module { return firefoxfavicon.New() },
+	func() module.Module { return webkitresourceloadstatistics.New() },
+	func() module.Module { return webkitsessionresourcelog.New() },
 	func() module.Module { return datausage.New() },
+	func() module.Module { return osanalyticsaddaily.New() },
+	func() module.Module { return locationdclients.New() },
 	func() module.Module { return idstatuscache.New() },
 	func() module.Module { return tcc.New() },
+	func() module.Module { return triangulation.New() },
 }
 
 // groups maps a group name to its modules. "all" holds every module.
