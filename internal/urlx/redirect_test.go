@@ -30,7 +30,7 @@ func TestFastCrossSiteRedirect(t *testing.T) {
 		{"http://yahoo.fr/", "https://a.b.free247downloads.com:30495/x", 280 * time.Millisecond, true},
 		{"http://yahoo.fr/", "https://a.b.free247downloads.com/x", -280 * time.Millisecond, true}, // clocks out of order
 		{"https://yahoo.fr/", "https://evil.example/x", 10 * time.Millisecond, false},             // not cleartext
-		{"http://yahoo.fr/", "https://www.yahoo.fr/", 10 * time.Millisecond, false},              // same site
+		{"http://yahoo.fr/", "https://www.yahoo.fr/", 10 * time.Millisecond, false},               // same site
 		{"http://yahoo.fr/", "https://evil.example/", time.Second, false},                         // too slow
 		{"http://yahoo.fr/", "about:blank", 0, false},                                             // no host
 	}
