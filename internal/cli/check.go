@@ -43,6 +43,7 @@ type checkConfig struct {
 	Workers       int
 	CPUProfile    string
 	MemProfile    string
+	Secrets       secretConfig
 }
 
 func (c *checkConfig) register(cmd *cobra.Command) {
@@ -56,6 +57,7 @@ func (c *checkConfig) register(cmd *cobra.Command) {
 	f.BoolVarP(&c.ListModules, "list-modules", "l", false, "list the modules and exit")
 	f.BoolVarP(&c.Verbose, "verbose", "v", false, "show debug messages")
 	f.BoolVarP(&c.Quiet, "quiet", "q", false, "show only warnings, errors and the final summary")
+	c.Secrets.register(cmd)
 	f.IntVar(&c.Workers, "workers", 0, "modules run at once (default: number of CPUs)")
 	f.StringVar(&c.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (for developers)")
 	f.StringVar(&c.MemProfile, "mem-profile", "", "write a Go heap profile at the end of the run to this file (for developers)")
@@ -168,7 +170,7 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 		l.index, l.report, l.files, l.err = e.loadIndicators(cfg, log)
 		loading <- l
 	}()
-	backup, err := iosbackup.Open(ctx, target, iosbackup.Options{})
+	backup, err := e.openBackup(ctx, target, cfg.Secrets)
 	l := <-loading
 	if l.err != nil {
 		if backup != nil {
@@ -178,9 +180,6 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 	}
 	index, report, iocFiles := l.index, l.report, l.files
 	if err != nil {
-		if errors.Is(err, iosbackup.ErrEncrypted) {
-			return fmt.Errorf("%w\nspytrace: hint: this version of spytrace reads only unencrypted backups; make an unencrypted backup, or decrypt this one with a trusted tool into a new folder and check that folder", err)
-		}
 		return err
 	}
 	defer backup.Close()
@@ -205,7 +204,7 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 	runLog := slog.New(slog.NewMultiHandler(logx.NewFile(logFile, slog.LevelDebug), console)).With(logx.LoggerKey, "spytrace")
 	v := version.Get()
 	fileLog.Info(v.String())
-	fileLog.Debug("command: spytrace " + strings.Join(e.args, " "))
+	fileLog.Debug("command: spytrace " + strings.Join(redactArgs(e.args), " "))
 	abs, _ := filepath.Abs(backup.Root())
 	runLog.Info("checking iOS backup", "path", abs)
 	for _, f := range report.Files {
@@ -497,4 +496,27 @@ func startProfiles(cfg checkConfig) (func() error, error) {
 		}
 		return errors.Join(errs...)
 	}, nil
+}
+
+// openBackup opens a backup; an encrypted one is opened again with its password or
+// key, which are wiped from memory once it is unlocked.
+func (e *env) openBackup(ctx context.Context, target string, secrets secretConfig) (*iosbackup.Backup, error) {
+	backup, err := iosbackup.Open(ctx, target, iosbackup.Options{})
+	if !errors.Is(err, iosbackup.ErrNoCredentials) {
+		return backup, err
+	}
+	creds, err := e.backupCredentials(secrets)
+	if err != nil {
+		return nil, err
+	}
+	defer creds.wipe()
+	backup, err = iosbackup.Open(ctx, target, iosbackup.Options{Password: creds.password, Key: creds.key})
+	if errors.Is(err, iosbackup.ErrWrongPassword) {
+		what := "password"
+		if creds.key != nil {
+			what = "key"
+		}
+		return nil, fmt.Errorf("wrong backup password: the %s from the %s does not unlock this backup", what, creds.source)
+	}
+	return backup, err
 }

@@ -39,6 +39,8 @@ type env struct {
 	now            func() time.Time
 	home           string
 	args           []string // the command line, for command.log
+	// askPassword asks for a password without echo; nil when there is no terminal.
+	askPassword func(prompt string) ([]byte, error)
 }
 
 // usageError marks errors caused by how spytrace was called.
@@ -57,7 +59,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 // Run runs spytrace with args (without the program name) and returns the exit status.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	home, _ := os.UserHomeDir()
-	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now, home: home}
+	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now, home: home, askPassword: terminalPrompt(os.Stderr)}
 	return e.run(ctx, args)
 }
 

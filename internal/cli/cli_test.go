@@ -366,19 +366,6 @@ func TestUsageAndErrors(t *testing.T) {
 	}
 }
 
-func TestEncryptedBackupIsRefusedClearly(t *testing.T) {
-	b := fixture.NewBackup(fixture.DefaultDevice, fixture.Epoch)
-	b.Manifest["IsEncrypted"] = true
-	dir := filepath.Join(t.TempDir(), "backup")
-	if err := b.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	code, _, stderr := run(t, "ios", "check-backup", "-o", filepath.Join(t.TempDir(), "r"), dir)
-	if code != ExitError || !strings.Contains(stderr, "the backup is encrypted") || !strings.Contains(stderr, "hint:") {
-		t.Errorf("exit %d, stderr:\n%s", code, stderr)
-	}
-}
-
 // TestHeuristicsWithoutIndicators: with no indicator at all, heuristics still raise
 // their alerts (MVT runs some of them only when indicators are loaded).
 func TestHeuristicsWithoutIndicators(t *testing.T) {

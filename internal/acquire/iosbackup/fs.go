@@ -26,7 +26,7 @@ func (b *Backup) Open(name string) (fs.File, error) {
 		return &dir{b: b, name: name, info: fi}, nil
 	}
 	if e == nil { // a root file
-		f, err := os.Open(filepath.Join(b.root, name))
+		f, err := os.Open(b.rootPath(name))
 		if err != nil {
 			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 		}
@@ -34,6 +34,9 @@ func (b *Backup) Open(name string) (fs.File, error) {
 	}
 	if e.flags != FlagFile {
 		return &empty{info: fi}, nil
+	}
+	if b.enc != nil {
+		return b.openEncrypted(name, *e, fi.(*info))
 	}
 	f, err := os.Open(b.storedPath(*e))
 	if err != nil {
@@ -71,7 +74,7 @@ func (b *Backup) stat(name string) (fs.FileInfo, *entry, error) {
 		return &info{name: ".", mode: fs.ModeDir | 0o555}, nil, nil
 	}
 	if b.roots[name] {
-		osfi, err := os.Lstat(filepath.Join(b.root, name))
+		osfi, err := os.Lstat(b.rootPath(name))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -115,7 +118,9 @@ func (b *Backup) entryInfo(e entry) *info {
 		fi.mode |= fs.FileMode(md.Mode & 0o777)
 	}
 	if e.flags == FlagFile && e.present {
-		if osfi, err := os.Lstat(b.storedPath(e)); err == nil {
+		if b.enc != nil && fi.md != nil {
+			fi.size = fi.md.Size // the stored file is ciphertext, padded
+		} else if osfi, err := os.Lstat(b.storedPath(e)); err == nil {
 			fi.size = osfi.Size()
 		}
 	}

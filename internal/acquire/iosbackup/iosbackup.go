@@ -87,6 +87,10 @@ type Options struct {
 	MaxEntries int
 	// MaxPlistBytes bounds the root property lists; 0 means 64 MiB.
 	MaxPlistBytes int64
+	// Password unlocks an encrypted backup; Key, the key derived from it earlier (see
+	// DeriveKey), does so without the slow derivation. Neither is kept by the Backup.
+	Password []byte
+	Key      []byte
 }
 
 // Backup is an opened backup.
@@ -107,6 +111,8 @@ type Backup struct {
 	missing  map[string]bool
 	stats    Stats
 	listed   map[[20]byte]bool // every valid fileID of Manifest.db, until checkPresence ran
+
+	enc *encryption // nil for a backup that is not encrypted
 }
 
 // Stats counts what the manifest holds.
@@ -195,8 +201,9 @@ func Open(ctx context.Context, p string, opt Options) (_ *Backup, err error) {
 	b.Manifest = b.readPlist(ManifestPlist, opt.MaxPlistBytes)
 	b.Info = b.readPlist(InfoPlist, opt.MaxPlistBytes)
 	b.Status = b.readPlist(StatusPlist, opt.MaxPlistBytes)
-	if enc, ok := plistx.Bool(b.Manifest, "IsEncrypted"); ok && enc {
-		return nil, fmt.Errorf("open backup %q: %w (Manifest.plist says IsEncrypted)", dir, ErrEncrypted)
+	encrypted, _ := plistx.Bool(b.Manifest, "IsEncrypted")
+	if encrypted && len(opt.Password) == 0 && len(opt.Key) == 0 {
+		return nil, fmt.Errorf("open backup %q: %w (Manifest.plist says IsEncrypted): %w", dir, ErrEncrypted, ErrNoCredentials)
 	}
 	if !b.roots[ManifestDB] {
 		if _, err := os.Stat(filepath.Join(dir, manifestMBDB)); err == nil {
@@ -214,7 +221,14 @@ func Open(ctx context.Context, p string, opt Options) (_ *Backup, err error) {
 			b.Close()
 		}
 	}()
-	b.db, err = sqlitex.Open(ctx, rootFS{dir}, ManifestDB, sqlitex.Options{TempDir: tmp})
+	manifestDir := dir
+	if encrypted {
+		if err := b.unlock(opt); err != nil {
+			return nil, fmt.Errorf("open backup %q: %w", dir, err)
+		}
+		manifestDir = b.enc.manifestDir
+	}
+	b.db, err = sqlitex.Open(ctx, rootFS{manifestDir}, ManifestDB, sqlitex.Options{TempDir: tmp})
 	if errors.Is(err, sqlitex.ErrNotSQLite) {
 		return nil, fmt.Errorf("open backup %q: %w (Manifest.db is not a readable SQLite database)", dir, ErrEncrypted)
 	}
@@ -521,11 +535,15 @@ func fileExists(p string) bool {
 // LocalPath returns where the content of a logical file is stored on disk.
 func (b *Backup) LocalPath(name string) (string, error) {
 	if b.roots[name] {
-		return filepath.Join(b.root, name), nil
+		return b.rootPath(name), nil
 	}
 	e, ok := b.lookup(name)
 	if !ok || e.flags != FlagFile {
 		return "", &fs.PathError{Op: "localpath", Path: name, Err: fs.ErrNotExist}
+	}
+	if b.enc != nil {
+		// The stored file is ciphertext: readers go through Open, which decrypts.
+		return "", &fs.PathError{Op: "localpath", Path: name, Err: errors.ErrUnsupported}
 	}
 	if !e.present {
 		return "", &fs.PathError{Op: "localpath", Path: name, Err: acquire.ErrMissing}

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/spytrace/spytrace/internal/fixture"
+)
+
+// testPassword is the password of the encrypted fixtures: distinctive, so that a test
+// can look for it in every output.
+const testPassword = "Tr0ub4dor&3-spytrace-secret"
+
+// encryptedDemo writes the demo scenario as an encrypted backup (fast key derivation)
+// and returns its folder and the demo's indicator file.
+func encryptedDemo(t *testing.T) (string, string) {
+	return encryptedDemoWith(t, fixture.EncryptOptions{DPIC: 1000, ITER: 10})
+}
+
+func encryptedDemoWith(t *testing.T, opts fixture.EncryptOptions) (string, string) {
+	t.Helper()
+	d := demoCopy(t)
+	b, _, err := fixture.DemoBackup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "encrypted")
+	if err := b.WriteEncrypted(dir, testPassword, opts); err != nil {
+		t.Fatal(err)
+	}
+	return dir, d.Indicators
+}
+
+// runWith runs spytrace in-process with a given environment and password prompt.
+func runWith(t *testing.T, getenv func(string) string, ask func(string) ([]byte, error), args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	e := &env{stdout: &out, stderr: &errb, getenv: getenv, now: time.Now, home: t.TempDir(), askPassword: ask}
+	code := e.run(context.Background(), args)
+	return code, out.String(), errb.String()
+}
+
+// TestEncryptedBackupMatchesPlain checks an encrypted backup directly and finds what
+// the same backup unencrypted gives, without changing the evidence and without the
+// password appearing anywhere.
+func TestEncryptedBackupMatchesPlain(t *testing.T) {
+	enc, iocs := encryptedDemo(t)
+	before := hashTree(t, enc)
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte(testPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plainOut := filepath.Join(t.TempDir(), "plain")
+	d := demoCopy(t)
+	if code, _, stderr := run(t, "ios", "check-backup", "-q", "-i", iocs, "-o", plainOut, d.Backup); code != ExitAlerts {
+		t.Fatalf("plain: exit %d\n%s", code, stderr)
+	}
+	ways := []struct {
+		name   string
+		getenv func(string) string
+		ask    func(string) ([]byte, error)
+		args   []string
+	}{
+		{"password_file", nil, nil, []string{"--password-file", pwFile}},
+		{"environment", func(k string) string {
+			if k == PasswordEnv {
+				return testPassword
+			}
+			return ""
+		}, nil, nil},
+		{"prompt", nil, func(string) ([]byte, error) { return []byte(testPassword), nil }, nil},
+		{"flag", nil, nil, []string{"--password", testPassword}},
+	}
+	for _, w := range ways {
+		t.Run(w.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "r")
+			args := append([]string{"ios", "check-backup", "-i", iocs, "-o", out}, w.args...)
+			args = append(args, enc)
+			code, stdout, stderr := runWith(t, w.getenv, w.ask, args...)
+			if code != ExitAlerts {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			if w.name == "flag" && !strings.Contains(stderr, "process list") {
+				t.Errorf("no warning about --password:\n%s", stderr)
+			}
+			if diff := cmp.Diff(alertSummary(t, plainOut), alertSummary(t, out)); diff != "" {
+				t.Errorf("alerts differ from the unencrypted backup's (-plain +encrypted):\n%s", diff)
+			}
+			for _, m := range []string{"sms.json", "whatsapp.json", "manifest.json", "timeline.csv", "urls.json"} {
+				a, _ := os.ReadFile(filepath.Join(plainOut, m))
+				b, _ := os.ReadFile(filepath.Join(out, m))
+				if m == "manifest.json" {
+					// The encrypted rows carry protection classes and sizes of their own.
+					if len(b) == 0 {
+						t.Errorf("%s is empty", m)
+					}
+					continue
+				}
+				if !bytes.Equal(a, b) {
+					t.Errorf("%s differs from the unencrypted backup's", m)
+				}
+			}
+			assertNoSecret(t, testPassword, stdout+stderr, out)
+		})
+	}
+	if diff := cmp.Diff(before, hashTree(t, enc)); diff != "" {
+		t.Fatalf("the evidence changed (-before +after):\n%s", diff)
+	}
+}
+
+func TestEncryptedBackupErrors(t *testing.T) {
+	enc, iocs := encryptedDemo(t)
+	out := filepath.Join(t.TempDir(), "r")
+	// No password and no terminal: a clear usage error.
+	code, _, stderr := runWith(t, nil, nil, "ios", "check-backup", "-q", "-i", iocs, "-o", out, enc)
+	if code != ExitUsage || !strings.Contains(stderr, "the backup is encrypted") || !strings.Contains(stderr, "--password-file") {
+		t.Errorf("no password: exit %d\n%s", code, stderr)
+	}
+	// A wrong password: one line saying so, exit status 1.
+	code, _, stderr = runWith(t, nil, func(string) ([]byte, error) { return []byte("not-the-password"), nil }, "ios", "check-backup", "-q", "-i", iocs, "-o", out, enc)
+	if code != ExitError || !strings.Contains(stderr, "wrong backup password") || strings.Count(stderr, "\n") != 1 || strings.Contains(stderr, "not-the-password") {
+		t.Errorf("wrong password: exit %d\n%s", code, stderr)
+	}
+	// An empty or unreadable password file and a malformed key file are usage errors.
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, nil, 0o600)
+	badKey := filepath.Join(t.TempDir(), "key")
+	os.WriteFile(badKey, []byte("# spytrace backup key\nnot hex\n"), 0o600)
+	for _, args := range [][]string{{"--password-file", empty}, {"--password-file", filepath.Join(t.TempDir(), "absent")}, {"--key-file", badKey}} {
+		a := append([]string{"ios", "check-backup", "-q", "-i", iocs, "-o", out}, args...)
+		if code, _, stderr := runWith(t, nil, nil, append(a, enc)...); code != ExitUsage {
+			t.Errorf("%v: exit %d\n%s", args, code, stderr)
+		}
+	}
+}
+
+// alertSummary lists the alerts of a results folder as "level module check time".
+func alertSummary(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, a := range readAlerts(t, dir) {
+		out = append(out, strings.Join([]string{a["level"].(string), a["module"].(string), a["check"].(string), a["event_time"].(string)}, " "))
+	}
+	return out
+}
+
+// assertNoSecret fails when secret appears in the console output or in any file of the
+// results folder.
+func assertNoSecret(t *testing.T, secret, console, dir string) {
+	t.Helper()
+	if strings.Contains(console, secret) {
+		t.Errorf("the password appears on the console")
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte(secret)) {
+			t.Errorf("the password appears in %s", p)
+		}
+		return nil
+	})
+}
+
+// TestEncryptedLegacyKeybag reads a backup from before iOS 10.2, whose keybag has a
+// single PBKDF2 stage.
+func TestEncryptedLegacyKeybag(t *testing.T) {
+	enc, iocs := encryptedDemoWith(t, fixture.EncryptOptions{ITER: 10, Legacy: true})
+	out := filepath.Join(t.TempDir(), "r")
+	code, _, stderr := runWith(t, func(k string) string {
+		if k == PasswordEnv {
+			return testPassword
+		}
+		return ""
+	}, nil, "ios", "check-backup", "-q", "-i", iocs, "-o", out, enc)
+	if code != ExitAlerts || len(readAlerts(t, out)) < 40 {
+		t.Fatalf("exit %d, %d alerts\n%s", code, len(readAlerts(t, out)), stderr)
+	}
+}
+
+// TestEncryptedDamage: a damaged file is reported by name in its module's status, the
+// other modules are unaffected; a damaged keybag is one clear error.
+func TestEncryptedDamage(t *testing.T) {
+	enc, iocs := encryptedDemo(t)
+	smsFile := filepath.Join(enc, fixture.FileID("HomeDomain", "Library/SMS/sms.db")[:2], fixture.FileID("HomeDomain", "Library/SMS/sms.db"))
+	data, err := os.ReadFile(smsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(smsFile, data[:len(data)-7], 0o644); err != nil { // no longer whole AES blocks
+		t.Fatal(err)
+	}
+	pw := func(string) ([]byte, error) { return []byte(testPassword), nil }
+	out := filepath.Join(t.TempDir(), "r")
+	code, _, stderr := runWith(t, nil, pw, "ios", "check-backup", "-q", "-i", iocs, "-o", out, enc)
+	if code != ExitAlerts {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	raw, _ := os.ReadFile(filepath.Join(out, "info.json"))
+	for _, name := range []string{"sms", "sms_attachments"} {
+		st := moduleStatus(t, raw, name)
+		if st["status"] != "failed" || !strings.Contains(st["reason"].(string), "HomeDomain/Library/SMS/sms.db") || !strings.Contains(st["reason"].(string), "16-byte AES block") {
+			t.Errorf("%s: %v", name, st)
+		}
+	}
+	if st := moduleStatus(t, raw, "whatsapp"); st["status"] != "ok" {
+		t.Errorf("whatsapp: %v", st)
+	}
+
+	// A damaged keybag.
+	enc2, _ := encryptedDemo(t)
+	mp := filepath.Join(enc2, "Manifest.plist")
+	manifest, err := os.ReadFile(mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(manifest, []byte("WPKY"))
+	if i < 0 {
+		t.Fatal("no WPKY record in Manifest.plist")
+	}
+	copy(manifest[i+4:], []byte{0xff, 0xff, 0xff, 0xff}) // an impossible record length
+	if err := os.WriteFile(mp, manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runWith(t, nil, pw, "ios", "check-backup", "-q", "-i", iocs, "-o", filepath.Join(t.TempDir(), "r"), enc2)
+	if code != ExitError || !strings.Contains(stderr, "BackupKeyBag") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("damaged keybag: exit %d\n%s", code, stderr)
+	}
+}
+
+// moduleStatus returns a module's entry of info.json.
+func moduleStatus(t *testing.T, infoJSON []byte, name string) map[string]any {
+	t.Helper()
+	var info struct {
+		Modules []map[string]any `json:"modules"`
+	}
+	if err := json.Unmarshal(infoJSON, &info); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range info.Modules {
+		if m["name"] == name {
+			return m
+		}
+	}
+	t.Fatalf("no module %s in info.json", name)
+	return nil
+}
