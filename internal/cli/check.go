@@ -392,16 +392,8 @@ func (e *env) outputDir(out, evidence string) (string, error) {
 	if out == "" {
 		out = "spytrace-results-" + e.now().UTC().Format("20060102T150405Z")
 	}
-	absOut, err := filepath.Abs(out)
-	if err != nil {
+	if err := outsideEvidence(out, evidence); err != nil {
 		return "", err
-	}
-	absEv, err := filepath.Abs(evidence)
-	if err != nil {
-		return "", err
-	}
-	if rel, err := filepath.Rel(absEv, absOut); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", usagef("results folder %q is inside the evidence folder %q: spytrace never writes into evidence", out, evidence)
 	}
 	return out, nil
 }

@@ -27,17 +27,29 @@ func encryptedDemo(t *testing.T) (string, string) {
 }
 
 func encryptedDemoWith(t *testing.T, opts fixture.EncryptOptions) (string, string) {
+	enc, iocs, _ := encryptedAndPlain(t, opts)
+	return enc, iocs
+}
+
+// encryptedAndPlain writes the demo backup twice from the same fixture, encrypted and
+// plain (the plain one with byte-identical file contents), and returns both folders
+// and the demo's indicator file.
+func encryptedAndPlain(t *testing.T, opts fixture.EncryptOptions) (enc, iocs, plain string) {
 	t.Helper()
 	d := demoCopy(t)
 	b, _, err := fixture.DemoBackup()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "encrypted")
-	if err := b.WriteEncrypted(dir, testPassword, opts); err != nil {
+	enc = filepath.Join(t.TempDir(), "encrypted")
+	if err := b.WriteEncrypted(enc, testPassword, opts); err != nil {
 		t.Fatal(err)
 	}
-	return dir, d.Indicators
+	plain = filepath.Join(t.TempDir(), "plain")
+	if err := b.Write(plain); err != nil {
+		t.Fatal(err)
+	}
+	return enc, d.Indicators, plain
 }
 
 // runWith runs spytrace in-process with a given environment and password prompt.
@@ -260,4 +272,129 @@ func moduleStatus(t *testing.T, infoJSON []byte, name string) map[string]any {
 	}
 	t.Fatalf("no module %s in info.json", name)
 	return nil
+}
+
+// TestExtractKeyAndDecryptBackup derives a key file, checks with it, decrypts the
+// backup into a folder that reads as a plain backup, and runs again after a simulated
+// interruption; the password never appears in any output.
+func TestExtractKeyAndDecryptBackup(t *testing.T) {
+	enc, iocs, plainDir := encryptedAndPlain(t, fixture.EncryptOptions{DPIC: 1000, ITER: 10})
+	before := hashTree(t, enc)
+	env := func(k string) string {
+		if k == PasswordEnv {
+			return testPassword
+		}
+		return ""
+	}
+	work := t.TempDir()
+	var console strings.Builder
+
+	// extract-key, then check-backup with the key.
+	keyFile := filepath.Join(work, "backup.key")
+	code, stdout, stderr := runWith(t, env, nil, "ios", "extract-key", "-o", keyFile, enc)
+	console.WriteString(stdout + stderr)
+	if code != ExitClean {
+		t.Fatalf("extract-key: exit %d\n%s", code, stderr)
+	}
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v %v, want mode 0600", fi, err)
+	}
+	if code, _, stderr := runWith(t, env, nil, "ios", "extract-key", "-o", keyFile, enc); code != ExitUsage {
+		t.Errorf("extract-key over an existing file: exit %d\n%s", code, stderr)
+	}
+	withKey := filepath.Join(work, "with-key")
+	code, stdout, stderr = runWith(t, nil, nil, "ios", "check-backup", "-q", "--key-file", keyFile, "-i", iocs, "-o", withKey, enc)
+	console.WriteString(stdout + stderr)
+	if code != ExitAlerts || len(readAlerts(t, withKey)) < 40 {
+		t.Fatalf("check-backup --key-file: exit %d\n%s", code, stderr)
+	}
+
+	// decrypt-backup, interrupted: a stale temporary file and no Manifest.db yet.
+	dest := filepath.Join(work, "decrypted")
+	if code, _, stderr := runWith(t, env, nil, "ios", "decrypt-backup", "-d", filepath.Join(enc, "inside"), enc); code != ExitUsage {
+		t.Errorf("destination inside the evidence: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr = runWith(t, nil, nil, "ios", "decrypt-backup", "--key-file", keyFile, "-d", dest, enc)
+	console.WriteString(stdout + stderr)
+	if code != ExitClean || !strings.Contains(stderr, "decrypted ") {
+		t.Fatalf("decrypt-backup: exit %d\n%s", code, stderr)
+	}
+	stale := filepath.Join(dest, "ab", "abcdef.spytrace-part")
+	os.WriteFile(stale, []byte("half"), 0o644)
+	os.Remove(filepath.Join(dest, "Manifest.db"))
+	code, stdout, stderr = runWith(t, env, nil, "ios", "decrypt-backup", "-d", dest, enc)
+	console.WriteString(stdout + stderr)
+	if code != ExitClean {
+		t.Fatalf("decrypt-backup again: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the interrupted run's temporary file is still there")
+	}
+	// The copy reads as an unencrypted backup with the same findings.
+	plainOut := filepath.Join(work, "plain")
+	run(t, "ios", "check-backup", "-q", "-i", iocs, "-o", plainOut, plainDir)
+	decOut := filepath.Join(work, "dec")
+	code, _, stderr = run(t, "ios", "check-backup", "-q", "-i", iocs, "-o", decOut, dest)
+	if code != ExitAlerts {
+		t.Fatalf("check of the decrypted copy: exit %d\n%s", code, stderr)
+	}
+	if diff := cmp.Diff(alertSummary(t, plainOut), alertSummary(t, decOut)); diff != "" {
+		t.Errorf("alerts of the decrypted copy (-plain +decrypted):\n%s", diff)
+	}
+	// Every file has exactly its plain size and content, and the hash list says so.
+	list, err := os.ReadFile(filepath.Join(dest, "spytrace-decryption.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(string(list)), "\n")
+	plainFiles := 0
+	filepath.WalkDir(plainDir, func(p string, de fs.DirEntry, err error) error {
+		if err == nil && !de.IsDir() && len(de.Name()) == 40 {
+			plainFiles++
+			want, _ := os.ReadFile(p)
+			got, err := os.ReadFile(filepath.Join(dest, de.Name()[:2], de.Name()))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("decrypted %s differs from the plain file (%v)", de.Name(), err)
+			}
+		}
+		return nil
+	})
+	if len(rows)-1 != plainFiles || strings.Contains(string(list), ",failed,") {
+		t.Errorf("hash list has %d rows for %d files:\n%s", len(rows)-1, plainFiles, rows[0])
+	}
+	if diff := cmp.Diff(before, hashTree(t, enc)); diff != "" {
+		t.Fatalf("the evidence changed (-before +after):\n%s", diff)
+	}
+	for _, dir := range []string{withKey, decOut} {
+		assertNoSecret(t, testPassword, console.String(), dir)
+	}
+	assertNoSecret(t, testPassword, "", dest)
+}
+
+// TestDecryptBackupDamagedFile names a file that does not decrypt and exits 1; the
+// other files are written.
+func TestDecryptBackupDamagedFile(t *testing.T) {
+	enc, _ := encryptedDemo(t)
+	id := fixture.FileID("HomeDomain", "Library/SMS/sms.db")
+	p := filepath.Join(enc, id[:2], id)
+	data, _ := os.ReadFile(p)
+	data[len(data)-1] ^= 0xff // the padding no longer checks out
+	os.WriteFile(p, data, 0o644)
+	dest := filepath.Join(t.TempDir(), "d")
+	code, _, stderr := runWith(t, nil, func(string) ([]byte, error) { return []byte(testPassword), nil }, "ios", "decrypt-backup", "-d", dest, enc)
+	if code != ExitError || !strings.Contains(stderr, "HomeDomain/Library/SMS/sms.db") || !strings.Contains(stderr, "padding") {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dest, id[:2], id)); err == nil {
+		t.Error("the damaged file was written as if complete")
+	}
+	if _, err := os.Stat(filepath.Join(dest, "Manifest.db")); err != nil {
+		t.Error("Manifest.db was not written")
+	}
+	// A destination that holds something else is refused.
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "notes.txt"), []byte("x"), 0o644)
+	if code, _, stderr := runWith(t, nil, func(string) ([]byte, error) { return []byte(testPassword), nil }, "ios", "decrypt-backup", "-d", other, enc); code != ExitUsage {
+		t.Errorf("non-empty destination: exit %d\n%s", code, stderr)
+	}
 }

@@ -41,17 +41,6 @@ type encryption struct {
 // Encrypted reports whether the backup is encrypted (and was unlocked).
 func (b *Backup) Encrypted() bool { return b.enc != nil }
 
-// DeriveKey derives the backup key of an encrypted backup from its password: the slow
-// step (PBKDF2 with 10,000,000 rounds since iOS 10.2) that a key file lets later runs
-// skip. It does not check the password; Open with the key does.
-func DeriveKey(manifest map[string]any, password []byte) ([]byte, error) {
-	kb, err := keybagOf(manifest)
-	if err != nil {
-		return nil, err
-	}
-	return kb.DeriveKey(password)
-}
-
 func keybagOf(manifest map[string]any) (*backupcrypto.Keybag, error) {
 	raw := plistx.Bytes(manifest, "BackupKeyBag")
 	if len(raw) == 0 {
