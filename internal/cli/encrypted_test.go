@@ -7,13 +7,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/fixture"
+	"github.com/spytrace/spytrace/internal/module/list"
 )
 
 // testPassword is the password of the encrypted fixtures: distinctive, so that a test
@@ -68,15 +71,14 @@ func runWith(t *testing.T, getenv func(string) string, ask func(string) ([]byte,
 // the same backup unencrypted gives, without changing the evidence and without the
 // password appearing anywhere.
 func TestEncryptedBackupMatchesPlain(t *testing.T) {
-	enc, iocs := encryptedDemo(t)
+	enc, iocs, plainDir := encryptedAndPlain(t, fixture.EncryptOptions{DPIC: 1000, ITER: 10})
 	before := hashTree(t, enc)
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(pwFile, []byte(testPassword+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	plainOut := filepath.Join(t.TempDir(), "plain")
-	d := demoCopy(t)
-	if code, _, stderr := run(t, "ios", "check-backup", "-q", "-i", iocs, "-o", plainOut, d.Backup); code != ExitAlerts {
+	if code, _, stderr := run(t, "ios", "check-backup", "-q", "-i", iocs, "-o", plainOut, plainDir); code != ExitAlerts {
 		t.Fatalf("plain: exit %d\n%s", code, stderr)
 	}
 	ways := []struct {
@@ -110,18 +112,21 @@ func TestEncryptedBackupMatchesPlain(t *testing.T) {
 			if diff := cmp.Diff(alertSummary(t, plainOut), alertSummary(t, out)); diff != "" {
 				t.Errorf("alerts differ from the unencrypted backup's (-plain +encrypted):\n%s", diff)
 			}
-			for _, m := range []string{"sms.json", "whatsapp.json", "manifest.json", "timeline.csv", "urls.json"} {
-				a, _ := os.ReadFile(filepath.Join(plainOut, m))
-				b, _ := os.ReadFile(filepath.Join(out, m))
-				if m == "manifest.json" {
-					// The encrypted rows carry protection classes and sizes of their own.
-					if len(b) == 0 {
-						t.Errorf("%s is empty", m)
-					}
-					continue
+			// Every module's records, the timeline and the URLs are the same.
+			files := []string{"timeline.csv", "urls.json", "alerts.json"}
+			for _, m := range list.ForKind(acquire.IOSBackup) {
+				files = append(files, m.Info().Name+".json")
+			}
+			for _, m := range files {
+				a, errA := os.ReadFile(filepath.Join(plainOut, m))
+				b, errB := os.ReadFile(filepath.Join(out, m))
+				if m == "manifest.json" || m == "backup_info.json" || m == "alerts.json" {
+					// Encrypted rows carry a protection class, and Manifest.plist says
+					// IsEncrypted: compare without them.
+					a, b = withoutEncryptionFacts(a), withoutEncryptionFacts(b)
 				}
-				if !bytes.Equal(a, b) {
-					t.Errorf("%s differs from the unencrypted backup's", m)
+				if errA != nil || errB != nil || !bytes.Equal(a, b) {
+					t.Errorf("%s differs from the unencrypted backup's (%v, %v)", m, errA, errB)
 				}
 			}
 			assertNoSecret(t, testPassword, stdout+stderr, out)
@@ -397,4 +402,19 @@ func TestDecryptBackupDamagedFile(t *testing.T) {
 	if code, _, stderr := runWith(t, nil, func(string) ([]byte, error) { return []byte(testPassword), nil }, "ios", "decrypt-backup", "-d", other, enc); code != ExitUsage {
 		t.Errorf("non-empty destination: exit %d\n%s", code, stderr)
 	}
+}
+
+// withoutEncryptionFacts drops from a results file the values that differ between an
+// encrypted backup and the same backup unencrypted: protection classes and the
+// IsEncrypted flag.
+func withoutEncryptionFacts(data []byte) []byte {
+	for _, re := range encryptionFacts {
+		data = re.ReplaceAll(data, nil)
+	}
+	return data
+}
+
+var encryptionFacts = []*regexp.Regexp{
+	regexp.MustCompile(`,?"protection_class":\s*[0-9]+`),
+	regexp.MustCompile(`"IsEncrypted":\s*(true|false)`),
 }
