@@ -78,33 +78,40 @@ func (b *Backup) DecryptTo(ctx context.Context, dest string, workers int, progre
 		}
 	}
 	var files []entry
+	pos := map[[20]byte]int{}
 	for _, e := range b.entries {
 		if e.flags == FlagFile {
+			pos[e.id] = len(files)
 			files = append(files, e)
 		}
 	}
 	results := make([]decryptResult, len(files))
-	var next, done atomic.Int64
+	jobs := make(chan decryptJob, 4*workers)
+	var done atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) || ctx.Err() != nil {
-					return
+			for j := range jobs {
+				if ctx.Err() != nil {
+					continue
 				}
-				results[i] = b.decryptOne(files[i], dest)
+				results[j.i] = b.decryptOne(files[j.i], j.blob, dest)
 				if progress != nil {
 					progress(int(done.Add(1)), len(files))
 				}
 			}
 		}()
 	}
+	feedErr := b.feedDecryptJobs(ctx, pos, len(files), jobs)
+	close(jobs)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if feedErr != nil {
+		return nil, feedErr
 	}
 	st := &DecryptStats{}
 	for i, r := range results {
@@ -129,6 +136,61 @@ func (b *Backup) DecryptTo(ctx context.Context, dest string, workers int, progre
 		return nil, err
 	}
 	return st, nil
+}
+
+// decryptJob is one file to decrypt: its position in the list of files and its
+// MBFile blob.
+type decryptJob struct {
+	i    int
+	blob []byte
+}
+
+// feedDecryptJobs reads every file's MBFile blob in one scan of Manifest.db (one query
+// per file would serialise the workers on the database) and hands the files out; files
+// the scan did not reach (a fileID written in upper case) follow without a blob.
+func (b *Backup) feedDecryptJobs(ctx context.Context, pos map[[20]byte]int, n int, jobs chan<- decryptJob) error {
+	sent := make([]bool, n)
+	rows, err := b.db.QueryContext(ctx, "SELECT fileID, file FROM Files WHERE flags = ?", FlagFile)
+	if err != nil {
+		return fmt.Errorf("read Manifest.db: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var blob []byte
+		if err := rows.Scan(&id, &blob); err != nil {
+			continue
+		}
+		key, ok := parseFileID(id)
+		if !ok {
+			continue
+		}
+		i, ok := pos[key]
+		if !ok || sent[i] {
+			continue
+		}
+		sent[i] = true
+		select {
+		case jobs <- decryptJob{i: i, blob: blob}:
+		case <-ctx.Done():
+			rows.Close()
+			return ctx.Err()
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("read Manifest.db: %w", err)
+	}
+	for i := range sent {
+		if !sent[i] {
+			select {
+			case jobs <- decryptJob{i: i}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
 }
 
 // prepareDestination creates dest or accepts it when empty or spytrace's, and marks it.
@@ -166,12 +228,18 @@ type decryptResult struct {
 	sumDecrypted string
 }
 
-// decryptOne decrypts one stored file into dest under its fileID.
-func (b *Backup) decryptOne(e entry, dest string) (r decryptResult) {
+// decryptOne decrypts one stored file into dest under its fileID; blob is its MBFile
+// (nil to look it up).
+func (b *Backup) decryptOne(e entry, blob []byte, dest string) (r decryptResult) {
 	if !e.present {
 		return decryptResult{missing: true, err: errors.New("missing from the backup folder")}
 	}
-	md := b.metadata(e)
+	var md *Metadata
+	if blob != nil {
+		md, _ = DecodeMBFile(blob)
+	} else {
+		md = b.metadata(e)
+	}
 	if md == nil || len(md.EncryptionKey) == 0 {
 		return decryptResult{err: errors.New("no encryption key in its Manifest.db row")}
 	}

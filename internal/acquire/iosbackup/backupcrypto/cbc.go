@@ -82,11 +82,18 @@ func NewDecryptReader(r io.Reader, key []byte, size int64) (io.Reader, error) {
 	if size < 0 {
 		size = -1
 	}
+	// A small file is read in one go with a buffer its size (its padded length plus a
+	// block, so that the end is seen at once): backups hold hundreds of thousands of
+	// them.
+	bufLen := chunkSize
+	if size >= 0 && size < chunkSize {
+		bufLen = int(size/aes.BlockSize+2) * aes.BlockSize
+	}
 	return &decryptReader{
 		r:    r,
 		mode: cipher.NewCBCDecrypter(block, make([]byte, aes.BlockSize)),
 		size: size,
-		buf:  make([]byte, 16+chunkSize),
+		buf:  make([]byte, 16+bufLen),
 	}, nil
 }
 
