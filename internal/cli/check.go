@@ -78,7 +78,7 @@ func (c *checkConfig) register(cmd *cobra.Command) {
 	})
 }
 
-const checkBackupLong = `Check an unencrypted iTunes, Finder or idevicebackup2 backup of an iPhone or iPad.
+const checkBackupLong = `Check an iTunes, Finder or idevicebackup2 backup of an iPhone or iPad, encrypted or not.
 
 BACKUP is the backup folder (the one holding Manifest.db), or its parent when the parent
 holds exactly one backup. The backup is only read: spytrace never writes into it, and
@@ -93,7 +93,10 @@ The results folder receives one <module>.json per module, <module>_detected.json
 alerts.json, alerts_timeline.csv, timeline.csv, urls.json, info.json (versions, indicator
 files and the SHA-256 of every evidence file read) and command.log.
 
-Encrypted backups are not read yet: spytrace recognises them and stops with a message.`
+An encrypted backup is read in place, decrypting only what the modules read (into memory,
+or a private temporary folder removed at the end). Its password comes from --key-file,
+--password-file, --password (discouraged: visible in the process list),
+SPYTRACE_BACKUP_PASSWORD, or a prompt without echo; it is never logged or written.`
 
 const checkBackupExample = `  # Check a backup against the Pegasus indicators
   spytrace ios check-backup --iocs pegasus.stix2 --output results/ ~/Backups/00008030-001A2B3C4D5E6F70
@@ -103,6 +106,9 @@ const checkBackupExample = `  # Check a backup against the Pegasus indicators
 
   # Run only the SMS modules
   spytrace ios check-backup -m sms -m sms_attachments -o results/ BACKUP
+
+  # An encrypted backup, with its password in a file
+  spytrace ios check-backup --password-file pw.txt -o results/ BACKUP
 
   # List the modules
   spytrace ios check-backup --list-modules`
