@@ -17,6 +17,12 @@ type Kind string
 // Acquisition kinds.
 const (
 	IOSBackup Kind = "ios-backup"
+	// IOSFilesystem is a full file-system dump of an iPhone; names are device paths
+	// relative to the root ("private/var/mobile/…").
+	IOSFilesystem Kind = "ios-fs"
+	// IOSSysdiagnose is a sysdiagnose archive; names are relative to its top folder
+	// ("system_logs.logarchive/Extra/shutdown.log", "ps.txt", "crashes_and_spins/…").
+	IOSSysdiagnose Kind = "ios-sysdiagnose"
 )
 
 // Acquisition is an opened piece of evidence. It never modifies what it reads.
