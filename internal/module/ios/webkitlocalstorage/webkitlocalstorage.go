@@ -1,0 +1,77 @@
+// Package webkitlocalstorage lists the web origins that stored LocalStorage data in the
+// web views of apps, from the names of WebKit's LocalStorage files in a file-system
+// dump.
+//
+// # Artifact
+//
+// /private/var/mobile/Containers/Data/Application/<UUID>/Library/WebKit/WebsiteData/LocalStorage/
+// holds one SQLite database per origin, named "<scheme>_<host>_<port>.localstorage"
+// (e.g. "https_www.example.com_0.localstorage"), with its -wal and -shm sidecars, and
+// StorageTracker.db. Not in iOS backups, so the module runs on file-system dumps only.
+//
+// Time base: isodate is the entry's modification time from the file system (UTC).
+//
+// # Records
+//
+// One record per entry whose name starts with "http" (so a database and each of its
+// sidecars give one record each, as in MVT), ordered by folder and name: folder (the
+// listed folder), url (see [webkitfolders.URLOf]), isodate, and the extra name (the
+// entry's name). Listing, bounds and the newer hashed layout (not read) are described
+// in package webkitfolders.
+//
+// # MVT
+//
+// MVT's WebkitLocalStorage (slug webkit_local_storage), timeline event
+// webkit_local_storage. Fixes: isodate is the entry's own modification time (MVT gives
+// every entry the listed folder's time); one unreadable folder makes the module
+// partial instead of stopping it.
+package webkitlocalstorage
+
+import (
+	"context"
+
+	"github.com/spytrace/spytrace/internal/acquire"
+	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/module/ios/webkitfolders"
+)
+
+// Name is the module's slug, MVT's.
+const Name = "webkit_local_storage"
+
+// Roots are the folders whose entries are listed (device paths).
+var Roots = []string{
+	"private/var/mobile/Containers/Data/Application/*/Library/WebKit/WebsiteData/LocalStorage",
+}
+
+var kind = &webkitfolders.Kind{Roots: Roots, Event: "webkit_local_storage", Label: "WebKit Local Storage folder"}
+
+// Module lists the folders.
+type Module struct{}
+
+// New returns the module.
+func New() *Module { return &Module{} }
+
+var _ module.Checkable = (*Module)(nil)
+
+// Info implements module.Module. Paths is empty on purpose: the module lists folders,
+// which Info.Paths (files only) cannot match; Run finds them and reports the module
+// skipped when there is none.
+func (m *Module) Info() module.Info {
+	return module.Info{
+		Name:        Name,
+		Class:       "WebkitLocalStorage",
+		Version:     1,
+		Description: "Web origins with LocalStorage data in app web views (WebKit LocalStorage file names)",
+		Kinds:       []acquire.Kind{acquire.IOSFilesystem},
+	}
+}
+
+// Run implements module.Module.
+func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
+	return webkitfolders.Run(ctx, in, out, kind)
+}
+
+// NewChecker implements module.Checkable: every origin URL is looked up in the
+// indicators (CRITICAL).
+func (m *Module) NewChecker(env *check.Env) check.Checker { return webkitfolders.NewChecker(env, kind) }
