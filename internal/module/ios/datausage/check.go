@@ -9,33 +9,39 @@ import (
 )
 
 // DeletedProcess is raised once per process id that usage rows point to but that
-// ZPROCESS no longer holds.
-var DeletedProcess = check.Heuristic{
-	ID:    "datausage/deleted-process",
-	Level: alert.High,
-	Meaning: "DataUsage.sqlite still holds network usage counted for a process whose own record was deleted. " +
-		"iOS writes and removes the two together, so usage rows pointing to a missing process mean that the process record " +
-		"was deleted directly from the database. Amnesty International found exactly this on phones infected with NSO Group's " +
-		"Pegasus (2019–2021): the spyware erased its process names to hide, and left the usage rows behind.",
-	FalsePositive: "A database damaged by a crash or an interrupted restore, or edited by a forensic or \"cleaning\" tool, can " +
-		"leave such rows, but this is rare on an untouched phone. The name of the deleted process cannot be recovered from this database.",
-	Advice: "Note the times of the orphaned usage rows (in the alert) and look at the timeline just before them: links opened in " +
-		"Safari, iMessages or calls from unknown accounts, other processes first seen at the same minute, crash logs. Keep the " +
-		"acquisition unchanged and have an experienced analyst confirm before drawing conclusions.",
-}
+// ZPROCESS no longer holds (the datausage module's; see Heuristics for netusage's).
+var DeletedProcess, MissingProcess = Heuristics(Name, "DataUsage.sqlite")
 
-// MissingProcess is raised once per run of process ids missing from ZPROCESS.
-var MissingProcess = check.Heuristic{
-	ID:    "datausage/missing-process",
-	Level: alert.Low,
-	Meaning: "Some process ids are missing from the sequence in DataUsage.sqlite: process records were removed after they were " +
-		"written. Spyware that cleans up after itself causes this (Amnesty International listed it among Pegasus traces), " +
-		"but on its own it is weak evidence.",
-	FalsePositive: "iOS itself removes old process records when it prunes the database, which also leaves gaps; many phones " +
-		"show a few. A gap matters only when the processes around it were first seen at a time that matters to the case.",
-	Advice: "Look at the first-seen times of the processes just before and just after the gap (in the alert) and at the timeline " +
-		"between them: a suspicious link, an iMessage from an unknown account or a crash at that time gives the gap weight; " +
-		"otherwise treat it as routine housekeeping.",
+// Heuristics returns the deleted-process and missing-process heuristics of a module
+// reading a database of this model (DataUsage.sqlite, netusage.sqlite), with IDs
+// <slug>/deleted-process and <slug>/missing-process and texts naming the database.
+func Heuristics(slug, database string) (deleted, missing check.Heuristic) {
+	deleted = check.Heuristic{
+		ID:    slug + "/deleted-process",
+		Level: alert.High,
+		Meaning: database + " still holds network usage counted for a process whose own record was deleted. " +
+			"iOS writes and removes the two together, so usage rows pointing to a missing process mean that the process record " +
+			"was deleted directly from the database. Amnesty International found exactly this on phones infected with NSO Group's " +
+			"Pegasus (2019–2021): the spyware erased its process names to hide, and left the usage rows behind.",
+		FalsePositive: "A database damaged by a crash or an interrupted restore, or edited by a forensic or \"cleaning\" tool, can " +
+			"leave such rows, but this is rare on an untouched phone. The name of the deleted process cannot be recovered from this database.",
+		Advice: "Note the times of the orphaned usage rows (in the alert) and look at the timeline just before them: links opened in " +
+			"Safari, iMessages or calls from unknown accounts, other processes first seen at the same minute, crash logs. Keep the " +
+			"acquisition unchanged and have an experienced analyst confirm before drawing conclusions.",
+	}
+	missing = check.Heuristic{
+		ID:    slug + "/missing-process",
+		Level: alert.Low,
+		Meaning: "Some process ids are missing from the sequence in " + database + ": process records were removed after they were " +
+			"written. Spyware that cleans up after itself causes this (Amnesty International listed it among Pegasus traces), " +
+			"but on its own it is weak evidence.",
+		FalsePositive: "iOS itself removes old process records when it prunes the database, which also leaves gaps; many phones " +
+			"show a few. A gap matters only when the processes around it were first seen at a time that matters to the case.",
+		Advice: "Look at the first-seen times of the processes just before and just after the gap (in the alert) and at the timeline " +
+			"between them: a suspicious link, an iMessage from an unknown account or a crash at that time gives the gap weight; " +
+			"otherwise treat it as routine housekeeping.",
+	}
+	return deleted, missing
 }
 
 // maxListedRows bounds the usage rows kept in one deleted-process alert.
@@ -59,9 +65,10 @@ type checker struct {
 	checked *int64
 	deleted *DeletedProcessEvent // usage rows of the deleted process being gathered
 	gap     *Gap                 // last gap reported
+	v       *Variant
 }
 
-func newChecker(env *check.Env) *checker { return &checker{env: env} }
+func newChecker(env *check.Env, v *Variant) *checker { return &checker{env: env, v: v} }
 
 // Check implements check.Checker.
 func (c *checker) Check(v any, r *check.Reporter) {
@@ -151,7 +158,7 @@ func (c *checker) flushDeleted(r *check.Reporter) {
 		return
 	}
 	c.deleted = nil
-	msg := fmt.Sprintf("Found network usage of process id %d, whose process record was deleted from DataUsage.sqlite (%d usage row(s)", d.LiveProcID, d.LiveRowsAll)
+	msg := fmt.Sprintf("Found network usage of process id %d, whose process record was deleted from %s (%d usage row(s)", d.LiveProcID, c.v.Database, d.LiveRowsAll)
 	switch {
 	case d.FirstLive.IsZero():
 	case d.FirstLive.Equal(d.LastLive.Time):
@@ -159,7 +166,7 @@ func (c *checker) flushDeleted(r *check.Reporter) {
 	default:
 		msg += " from " + d.FirstLive.String() + " to " + d.LastLive.String()
 	}
-	DeletedProcess.Raise(r, msg+")", d.FirstLive.Time, d)
+	c.v.deleted.Raise(r, msg+")", d.FirstLive.Time, d)
 }
 
 func (c *checker) checkGap(rec *Record, r *check.Reporter) {
@@ -172,14 +179,14 @@ func (c *checker) checkGap(rec *Record, r *check.Reporter) {
 	if g.Count > 1 {
 		ids = fmt.Sprintf("ids %d to %d (%d) are", g.FirstID, g.LastID, g.Count)
 	}
-	msg := fmt.Sprintf("Process %s missing from DataUsage.sqlite, after %q (id %d, first seen %s)",
-		ids, g.PrevProcName, g.PrevProcID, orUnknown(g.PrevFirstIsodate))
+	msg := fmt.Sprintf("Process %s missing from %s, after %q (id %d, first seen %s)",
+		ids, c.v.Database, g.PrevProcName, g.PrevProcID, orUnknown(g.PrevFirstIsodate))
 	if g.AfterLast {
 		msg += ", the last process kept (Z_PRIMARYKEY shows these ids were handed out)"
 	} else if g.NextProcID != nil {
 		msg += fmt.Sprintf(" and before %q (id %d, first seen %s)", g.NextProcName, *g.NextProcID, orUnknown(g.NextFirstIsodate))
 	}
-	MissingProcess.Raise(r, msg, g.PrevFirstIsodate.Time, rec)
+	c.v.missing.Raise(r, msg, g.PrevFirstIsodate.Time, rec)
 }
 
 func orUnknown(t timefmt.Time) string {

@@ -48,11 +48,40 @@ const Path = "WirelessDomain/Library/Databases/DataUsage.sqlite"
 // gives its full size (a hostile Z_MAX could announce billions of missing ids).
 const maxSynthetic = 100
 
-// Module reads DataUsage.sqlite.
-type Module struct{}
+// Variant describes a database of the DataUsage model and the module that reads it:
+// DataUsage.sqlite in backups (this package's New), netusage.sqlite in file-system
+// dumps (package netusage). Its records, checks and heuristics are the same; the
+// heuristics' IDs and texts name the module and the database.
+type Variant struct {
+	Name, Class, Description string
+	// Database is the file's name in messages ("DataUsage.sqlite").
+	Database string
+	Kinds    []acquire.Kind
+	Paths    []string
 
-// New returns the module.
-func New() *Module { return &Module{} }
+	deleted, missing check.Heuristic
+}
+
+// Module reads a database of the DataUsage model.
+type Module struct{ v Variant }
+
+// New returns the module that reads DataUsage.sqlite in backups.
+func New() *Module {
+	return NewVariant(Variant{
+		Name:        Name,
+		Class:       "Datausage",
+		Description: "Network usage per process (DataUsage.sqlite): processes first and last seen, deleted process records",
+		Database:    "DataUsage.sqlite",
+		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Paths:       []string{Path},
+	})
+}
+
+// NewVariant returns a module reading another database of the DataUsage model.
+func NewVariant(v Variant) *Module {
+	v.deleted, v.missing = Heuristics(v.Name, v.Database)
+	return &Module{v: v}
+}
 
 var (
 	_ module.Module    = (*Module)(nil)
@@ -62,16 +91,16 @@ var (
 // Info implements module.Module.
 func (m *Module) Info() module.Info {
 	return module.Info{
-		Name:        Name,
-		Class:       "Datausage",
+		Name:        m.v.Name,
+		Class:       m.v.Class,
 		Version:     1,
-		Description: "Network usage per process (DataUsage.sqlite): processes first and last seen, deleted process records",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
-		Paths:       []string{Path},
+		Description: m.v.Description,
+		Kinds:       m.v.Kinds,
+		Paths:       m.v.Paths,
 	}
 }
 
-// Run implements module.Module. Info.Paths names one file, so in.Files holds it.
+// Run implements module.Module: every file of Info.Paths present is read.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
 	return module.EachFile(ctx, in, out, func(name string) error { return m.read(ctx, in, out, name) })
 }
@@ -306,4 +335,4 @@ func span(first, last int64) int64 {
 }
 
 // NewChecker implements module.Checkable.
-func (m *Module) NewChecker(env *check.Env) check.Checker { return newChecker(env) }
+func (m *Module) NewChecker(env *check.Env) check.Checker { return newChecker(env, &m.v) }
