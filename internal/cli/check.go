@@ -151,19 +151,47 @@ func (e *env) listModules(kind acquire.Kind) error {
 	return nil
 }
 
+// opened is evidence opened for a check.
+type opened struct {
+	acq   acquire.Acquisition
+	what  string         // what it is, for the console: "iOS backup"
+	facts map[string]any // info.json's acquisition
+	// note logs what the opener found worth saying (problems, partial acquisitions).
+	note func(log *slog.Logger)
+}
+
 func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command string) error {
+	return e.check(ctx, cfg, acquire.IOSBackup, command, func(ctx context.Context) (*opened, error) {
+		backup, err := e.openBackup(ctx, target, cfg.Secrets)
+		if err != nil {
+			return nil, err
+		}
+		return &opened{acq: backup, what: "iOS backup", facts: backupFacts(backup), note: func(log *slog.Logger) {
+			for _, p := range backup.Problems() {
+				log.Debug("backup problem", "kind", p.Kind, "name", p.Name, "message", p.Message)
+			}
+			if st := backup.Stats(); st.Missing > 0 {
+				log.Warn(fmt.Sprintf("partial backup: %d files listed in Manifest.db are missing from the folder", st.Missing))
+			}
+		}}, nil
+	})
+}
+
+// check runs the modules of kind over the evidence that open opens, while the
+// indicators load, and writes the results folder.
+func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, command string, open func(context.Context) (*opened, error)) error {
 	failLevel, failNone, err := parseFailLevel(cfg.FailLevel)
 	if err != nil {
 		return usageError{err}
 	}
-	mods, err := list.Resolve(acquire.IOSBackup, cfg.Modules)
+	mods, err := list.Resolve(kind, cfg.Modules)
 	if err != nil {
 		return usageError{err}
 	}
 	console := e.consoleHandler(cfg)
 	log := slog.New(console)
 
-	// Indicators load while the backup opens: both take seconds on large inputs.
+	// Indicators load while the evidence opens: both take seconds on large inputs.
 	type loaded struct {
 		index  *ioc.Index
 		report *ioc.LoadReport
@@ -176,11 +204,11 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 		l.index, l.report, l.files, l.err = e.loadIndicators(cfg, log)
 		loading <- l
 	}()
-	backup, err := e.openBackup(ctx, target, cfg.Secrets)
+	ev, err := open(ctx)
 	l := <-loading
 	if l.err != nil {
-		if backup != nil {
-			backup.Close()
+		if ev != nil {
+			ev.acq.Close()
 		}
 		return l.err
 	}
@@ -188,9 +216,9 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 	if err != nil {
 		return err
 	}
-	defer backup.Close()
+	defer ev.acq.Close()
 
-	outDir, err := e.outputDir(cfg.Output, backup.Root())
+	outDir, err := e.outputDir(cfg.Output, ev.acq.Root())
 	if err != nil {
 		return err
 	}
@@ -211,17 +239,14 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 	v := version.Get()
 	fileLog.Info(v.String())
 	fileLog.Debug("command: spytrace " + strings.Join(redactArgs(e.args), " "))
-	abs, _ := filepath.Abs(backup.Root())
-	runLog.Info("checking iOS backup", "path", abs)
+	abs, _ := filepath.Abs(ev.acq.Root())
+	runLog.Info("checking "+ev.what, "path", abs)
 	for _, f := range report.Files {
 		runLog.Debug("indicator file", "path", f.File.Path, "sha256", f.File.SHA256, "indicators", f.Indicators)
 	}
 	runLog.Info(fmt.Sprintf("loaded %d indicators from %d files", index.Len(), len(report.Files)))
-	for _, p := range backup.Problems() {
-		runLog.Debug("backup problem", "kind", p.Kind, "name", p.Name, "message", p.Message)
-	}
-	if st := backup.Stats(); st.Missing > 0 {
-		runLog.Warn(fmt.Sprintf("partial backup: %d files listed in Manifest.db are missing from the folder", st.Missing))
+	if ev.note != nil {
+		ev.note(runLog)
 	}
 
 	info := results.Info{
@@ -230,7 +255,7 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 		Commit:         v.Commit,
 		Command:        command,
 		TargetPath:     abs,
-		Acquisition:    backupFacts(backup),
+		Acquisition:    ev.facts,
 		Date:           timefmt.Format(e.now()),
 		FailLevel:      cfg.FailLevel,
 		IOCFiles:       iocFiles,
@@ -260,7 +285,7 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 		return err
 	}
 	res, runErr := engine.Run(ctx, engine.Config{
-		Acquisition: backup,
+		Acquisition: ev.acq,
 		Modules:     mods,
 		Index:       index,
 		Results:     dir,
