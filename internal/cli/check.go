@@ -47,6 +47,12 @@ type checkConfig struct {
 }
 
 func (c *checkConfig) register(cmd *cobra.Command) {
+	c.registerCommon(cmd)
+	c.Secrets.register(cmd)
+}
+
+// registerCommon registers the flags of every check command.
+func (c *checkConfig) registerCommon(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVarP(&c.IOCs, "iocs", "i", nil, "STIX 2.1 indicator file or folder (repeatable); SPYTRACE_IOCS and the data folder's indicators are added")
 	f.BoolVar(&c.NoDefaultIOCs, "no-default-iocs", false, "load only the --iocs files: ignore SPYTRACE_IOCS and the data folder")
@@ -57,7 +63,6 @@ func (c *checkConfig) register(cmd *cobra.Command) {
 	f.BoolVarP(&c.ListModules, "list-modules", "l", false, "list the modules and exit")
 	f.BoolVarP(&c.Verbose, "verbose", "v", false, "show debug messages")
 	f.BoolVarP(&c.Quiet, "quiet", "q", false, "show only warnings, errors and the final summary")
-	c.Secrets.register(cmd)
 	f.IntVar(&c.Workers, "workers", 0, "modules run at once (default: number of CPUs)")
 	f.StringVar(&c.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (for developers)")
 	f.StringVar(&c.MemProfile, "mem-profile", "", "write a Go heap profile at the end of the run to this file (for developers)")

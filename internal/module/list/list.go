@@ -11,8 +11,11 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/module/ios/analytics"
+	"github.com/spytrace/spytrace/internal/module/ios/analyticsiosversions"
 	"github.com/spytrace/spytrace/internal/module/ios/applications"
 	"github.com/spytrace/spytrace/internal/module/ios/backupinfo"
+	"github.com/spytrace/spytrace/internal/module/ios/cachefiles"
 	"github.com/spytrace/spytrace/internal/module/ios/calendar"
 	"github.com/spytrace/spytrace/internal/module/ios/calls"
 	"github.com/spytrace/spytrace/internal/module/ios/chromefavicon"
@@ -25,18 +28,25 @@ import (
 	"github.com/spytrace/spytrace/internal/module/ios/globalpreferences"
 	"github.com/spytrace/spytrace/internal/module/ios/idstatuscache"
 	"github.com/spytrace/spytrace/internal/module/ios/interactionc"
+	"github.com/spytrace/spytrace/internal/module/ios/iosversionhistory"
 	"github.com/spytrace/spytrace/internal/module/ios/locationdclients"
 	"github.com/spytrace/spytrace/internal/module/ios/manifest"
+	"github.com/spytrace/spytrace/internal/module/ios/netusage"
 	"github.com/spytrace/spytrace/internal/module/ios/osanalyticsaddaily"
 	"github.com/spytrace/spytrace/internal/module/ios/profileevents"
 	"github.com/spytrace/spytrace/internal/module/ios/safaribrowserstate"
+	"github.com/spytrace/spytrace/internal/module/ios/safarifavicon"
 	"github.com/spytrace/spytrace/internal/module/ios/safarihistory"
 	"github.com/spytrace/spytrace/internal/module/ios/shortcuts"
+	"github.com/spytrace/spytrace/internal/module/ios/shutdownlog"
 	"github.com/spytrace/spytrace/internal/module/ios/sms"
 	"github.com/spytrace/spytrace/internal/module/ios/smsattachments"
 	"github.com/spytrace/spytrace/internal/module/ios/tcc"
 	"github.com/spytrace/spytrace/internal/module/ios/triangulation"
+	"github.com/spytrace/spytrace/internal/module/ios/webkitindexeddb"
+	"github.com/spytrace/spytrace/internal/module/ios/webkitlocalstorage"
 	"github.com/spytrace/spytrace/internal/module/ios/webkitresourceloadstatistics"
+	"github.com/spytrace/spytrace/internal/module/ios/webkitsafariviewservice"
 	"github.com/spytrace/spytrace/internal/module/ios/webkitsessionresourcelog"
 	"github.com/spytrace/spytrace/internal/module/ios/whatsapp"
 	"github.com/spytrace/spytrace/internal/module/ios/whatsappcontacts"
@@ -79,12 +89,41 @@ var iosBackup = []Constructor{
 	func() module.Module { return triangulation.New() },
 }
 
+// iosFilesystem are the modules that read only file-system dumps (the modules above
+// that also run on dumps say so in their Info.Kinds: they read the dump through the
+// backup's domain names).
+var iosFilesystem = []Constructor{
+	func() module.Module { return netusage.New() },
+	func() module.Module { return analytics.New() },
+	func() module.Module { return analyticsiosversions.New() },
+	func() module.Module { return iosversionhistory.New() },
+	func() module.Module { return safarifavicon.New() },
+	func() module.Module { return webkitindexeddb.New() },
+	func() module.Module { return webkitlocalstorage.New() },
+	func() module.Module { return webkitsafariviewservice.New() },
+	func() module.Module { return cachefiles.New() },
+	func() module.Module { return shutdownlog.New() },
+}
+
 // groups maps a group name to its modules. "all" holds every module.
 func groups() map[string][]Constructor {
+	all := slices.Concat(iosBackup, iosFilesystem)
 	return map[string][]Constructor{
-		"ios/backup": iosBackup,
-		"all":        iosBackup,
+		"ios/backup": ofKind(all, acquire.IOSBackup),
+		"ios/fs":     ofKind(all, acquire.IOSFilesystem),
+		"all":        all,
 	}
+}
+
+// ofKind keeps the constructors of modules that read kind.
+func ofKind(cs []Constructor, kind acquire.Kind) []Constructor {
+	var out []Constructor
+	for _, c := range cs {
+		if slices.Contains(c().Info().Kinds, kind) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Groups returns the group names, sorted.

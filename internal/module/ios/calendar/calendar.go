@@ -77,7 +77,7 @@ func (m *Module) Info() module.Info {
 		Class:       "Calendar",
 		Version:     1,
 		Description: "Calendar events and the organizers of invitations (Calendar.sqlitedb)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path},
 	}
 }

@@ -87,7 +87,7 @@ func (m *Module) Info() module.Info {
 		Class:       "Calls",
 		Version:     1,
 		Description: "Call history: phone, FaceTime and app calls (CallHistory.storedata, call_history.db)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path, LegacyPath},
 	}
 }

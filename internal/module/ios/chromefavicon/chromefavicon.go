@@ -83,7 +83,7 @@ func (m *Module) Info() module.Info {
 		Class:       "ChromeFavicon",
 		Version:     1,
 		Description: "Chrome favicon cache (Favicons): pages and the icons downloaded for them",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{"AppDomain-*/Library/Application Support/Google/Chrome/*/Favicons"},
 	}
 }

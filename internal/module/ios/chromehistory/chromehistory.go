@@ -87,7 +87,7 @@ func (m *Module) Info() module.Info {
 		Class:       "ChromeHistory",
 		Version:     1,
 		Description: "Chrome browsing history (History): visits, with the page each came from",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{"AppDomain-*/Library/Application Support/Google/Chrome/*/History"},
 	}
 }

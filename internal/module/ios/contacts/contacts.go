@@ -75,7 +75,7 @@ func (m *Module) Info() module.Info {
 		Class:       "Contacts",
 		Version:     1,
 		Description: "Address book: phone numbers, e-mail addresses and URLs of contacts (AddressBook.sqlitedb)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path},
 	}
 }

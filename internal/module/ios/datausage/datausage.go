@@ -72,7 +72,7 @@ func New() *Module {
 		Class:       "Datausage",
 		Description: "Network usage per process (DataUsage.sqlite): processes first and last seen, deleted process records",
 		Database:    "DataUsage.sqlite",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path},
 	})
 }

@@ -98,7 +98,7 @@ func (m *Module) Info() module.Info {
 		Class:       "FirefoxFavicon",
 		Version:     1,
 		Description: "Firefox for iOS favicons (browser.db): icons and the pages they were fetched for",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       paths,
 	}
 }

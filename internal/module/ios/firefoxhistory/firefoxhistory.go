@@ -104,7 +104,7 @@ func (m *Module) Info() module.Info {
 		Class:       "FirefoxHistory",
 		Version:     1,
 		Description: "Firefox for iOS browsing history (browser.db and places.db): visits",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       paths,
 	}
 }

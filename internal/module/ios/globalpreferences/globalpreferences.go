@@ -57,7 +57,7 @@ func (m *Module) Info() module.Info {
 		Class:       "GlobalPreferences",
 		Version:     1,
 		Description: "Global preferences of the phone (.GlobalPreferences.plist), including whether Lockdown Mode is on",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path},
 	}
 }

@@ -67,7 +67,7 @@ func (m *Module) Info() module.Info {
 		Class:       "IDStatusCache",
 		Version:     1,
 		Description: "Addresses and numbers looked up by iMessage, FaceTime and other Apple services (idstatuscache.plist)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{PreferencesPath, IdentityServicesPath},
 	}
 }

@@ -72,7 +72,7 @@ func (m *Module) Info() module.Info {
 		Class:       "InteractionC",
 		Version:     1,
 		Description: "Interactions with other people recorded by CoreDuet (interactionC.db)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path},
 		Requires:    []string{whatsappcontacts.Name},
 	}

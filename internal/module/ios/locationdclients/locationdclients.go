@@ -90,7 +90,7 @@ func (m *Module) Info() module.Info {
 		Class:       "LocationdClients",
 		Version:     1,
 		Description: "Apps, location bundles and daemons that used the phone's location (locationd clients.plist)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{MobilePath, RootPath},
 	}
 }

@@ -56,7 +56,7 @@ func (m *Module) Info() module.Info {
 		Class:       "OSAnalyticsADDaily",
 		Version:     1,
 		Description: "Network usage baseline per process kept by iOS analytics (com.apple.osanalytics.addaily.plist)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path},
 	}
 }

@@ -74,7 +74,7 @@ func (m *Module) Info() module.Info {
 		Class:       "SafariBrowserState",
 		Version:     1,
 		Description: "Safari open tabs (BrowserState.db) and their back/forward lists",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths: []string{
 			"*/Library/Safari/BrowserState.db",
 			"*/Library/Safari/Profiles/*/BrowserState.db",

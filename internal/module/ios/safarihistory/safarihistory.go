@@ -86,7 +86,7 @@ func (m *Module) Info() module.Info {
 		Class:       "SafariHistory",
 		Version:     1,
 		Description: "Safari browsing history (History.db): visits, with redirects between them",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths: []string{
 			"*/Library/Safari/History.db",
 			"*/Library/Safari/Profiles/*/History.db",

@@ -83,7 +83,7 @@ func (m *Module) Info() module.Info {
 		Class:       "Shortcuts",
 		Version:     1,
 		Description: "Shortcuts of the Shortcuts app, their actions and the URLs they use (Shortcuts.sqlite)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path},
 	}
 }

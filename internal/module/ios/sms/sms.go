@@ -93,7 +93,7 @@ func (m *Module) Info() module.Info {
 		Class:       "SMS",
 		Version:     1,
 		Description: "SMS, MMS, RCS and iMessage messages of sms.db, with the links they carry",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path},
 	}
 }

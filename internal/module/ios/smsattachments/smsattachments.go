@@ -73,7 +73,7 @@ func (m *Module) Info() module.Info {
 		Class:       "SMSAttachments",
 		Version:     1,
 		Description: "attachments sent and received in Messages (sms.db), with their sender",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{sms.Path},
 	}
 }

@@ -59,7 +59,7 @@ func (m *Module) Info() module.Info {
 		Class:       "TCC",
 		Version:     1,
 		Description: "Privacy permissions of apps and programs (TCC.db access table)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path},
 	}
 }

@@ -90,7 +90,7 @@ func (m *Module) Info() module.Info {
 		Class:       "WebkitResourceLoadStatistics",
 		Version:     1,
 		Description: "Domains met by WebKit web views of every app, with redirects between them (observations.db)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths: []string{
 			"*/" + RelativePath,
 			"*/SystemData/com.apple.SafariViewService/" + RelativePath,

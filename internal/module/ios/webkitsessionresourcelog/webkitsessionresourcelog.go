@@ -90,7 +90,7 @@ func (m *Module) Info() module.Info {
 		Class:       "WebkitSessionResourceLog",
 		Version:     1,
 		Description: "Domains met by WebKit browsing sessions, with redirects between them (full_browsing_session_resourceLog.plist)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths: []string{
 			"*/" + RelativePath,
 			"*/SystemData/com.apple.SafariViewService/Library/WebKit/WebsiteData/" + FileName,

@@ -121,7 +121,7 @@ func (m *Module) Info() module.Info {
 		Class:       "Whatsapp",
 		Version:     1,
 		Description: "WhatsApp and WhatsApp Business messages (ChatStorage.sqlite) with their links, chats and LID/phone-number pairs",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       paths,
 	}
 }

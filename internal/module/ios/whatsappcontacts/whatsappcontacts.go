@@ -70,7 +70,7 @@ func (m *Module) Info() module.Info {
 		Class:       "WhatsappContacts",
 		Version:     1,
 		Description: "WhatsApp contacts and their disappearing-messages timers (ContactsV2.sqlite)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Domain + "/" + File, BusinessDomain + "/" + File},
 	}
 }

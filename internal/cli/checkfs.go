@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spytrace/spytrace/internal/acquire"
+	"github.com/spytrace/spytrace/internal/acquire/iosfs"
+	"github.com/spytrace/spytrace/internal/module/list"
+)
+
+const checkFSLong = `Check a full file-system dump of an iPhone: a folder, a .tar or a .tar.gz, as made from a
+jailbroken or checkm8-class device. The dump is read in place: nothing is extracted to
+disk, and archive entries with unsafe paths, links and oversized content are reported,
+never followed.
+
+Every module that reads a backup artifact also runs on the dump (the dump serves the
+backup's domain names, every app container included), plus the modules that only a dump
+allows (netusage, analytics, shutdown.log, WebKit folders, cache files…). A .tar.gz cannot
+be read at random: the files the modules name are kept in memory during one pass (64 MiB
+in all, 16 MiB per file); others are reported as not retained.
+
+Indicators, results folder and exit statuses are those of check-backup.`
+
+const checkFSExample = `  # Check a dump folder, or its archive
+  spytrace ios check-fs --iocs pegasus.stix2 --output results/ dump/
+  spytrace ios check-fs -i indicators/ -o results/ iphone-fs.tar.gz`
+
+func (e *env) checkFSCommand() *cobra.Command {
+	var cfg checkConfig
+	cmd := &cobra.Command{
+		Use:     "check-fs [flags] DUMP",
+		Short:   "Check a full file-system dump of an iPhone (folder, .tar, .tar.gz)",
+		Long:    checkFSLong,
+		Example: checkFSExample,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cfg.ListModules {
+				return nil
+			}
+			return exactArgs(1, "the path of one dump")(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.ListModules {
+				return e.listModules(acquire.IOSFilesystem)
+			}
+			return e.checkFS(cmd.Context(), cfg, args[0])
+		},
+	}
+	cfg.registerCommon(cmd)
+	return cmd
+}
+
+func (e *env) checkFS(ctx context.Context, cfg checkConfig, target string) error {
+	return e.check(ctx, cfg, acquire.IOSFilesystem, "ios check-fs", func(ctx context.Context) (*opened, error) {
+		mods, err := list.Resolve(acquire.IOSFilesystem, cfg.Modules)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		var want []string
+		for _, m := range mods {
+			want = append(want, m.Info().Paths...)
+		}
+		dump, err := iosfs.Open(ctx, target, iosfs.Options{Want: want})
+		if err != nil {
+			return nil, err
+		}
+		facts := map[string]any{"kind": string(dump.Kind()), "format": fmt.Sprint(dump.Format()), "root_prefix": dump.Prefix(),
+			"truncated": dump.Truncated(), "problems": len(dump.Problems())}
+		return &opened{acq: dump, what: "iOS file-system dump", facts: facts, note: func(log *slog.Logger) {
+			for _, p := range dump.Problems() {
+				log.Debug("dump problem", "kind", p.Kind, "name", p.Name, "message", p.Message)
+			}
+			if n := len(dump.Problems()); n > 0 {
+				log.Warn(fmt.Sprintf("the dump has %d anomalies (unsafe paths, links, duplicates or limits): see info.json", n))
+			}
+			if dump.Truncated() {
+				log.Warn("the dump was read only in part (a limit was reached or the archive is damaged): see info.json")
+			}
+		}}, nil
+	})
+}
