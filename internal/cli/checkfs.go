@@ -82,3 +82,68 @@ func (e *env) checkFS(ctx context.Context, cfg checkConfig, target string) error
 		}}, nil
 	})
 }
+
+const checkSysdiagnoseLong = `Check a sysdiagnose archive of an iPhone: the .tar.gz the phone writes (Settings ›
+Privacy & Security › Analytics & Improvements › Analytics Data, after pressing both volume
+buttons and the side button), or the folder it unpacks to. Any owner can make one, without
+a computer. The archive is read in place, never extracted.
+
+Modules: shutdown.log (iShutdown's heuristics), the process lists (ps.txt, ps_thread.txt)
+and the crash reports (crashes_and_spins/*.ips). Unified logs are not read.
+
+Indicators, results folder and exit statuses are those of check-backup.`
+
+const checkSysdiagnoseExample = `  spytrace ios check-sysdiagnose --iocs pegasus.stix2 --output results/ sysdiagnose_2026.03.14_09-26-53+0100_iPhone-OS_iPhone_21D61.tar.gz`
+
+func (e *env) checkSysdiagnoseCommand() *cobra.Command {
+	var cfg checkConfig
+	cmd := &cobra.Command{
+		Use:     "check-sysdiagnose [flags] ARCHIVE",
+		Short:   "Check an iPhone sysdiagnose archive (.tar.gz or its folder)",
+		Long:    checkSysdiagnoseLong,
+		Example: checkSysdiagnoseExample,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cfg.ListModules {
+				return nil
+			}
+			return exactArgs(1, "the path of one sysdiagnose archive")(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.ListModules {
+				return e.listModules(acquire.IOSSysdiagnose)
+			}
+			return e.checkSysdiagnose(cmd.Context(), cfg, args[0])
+		},
+	}
+	cfg.registerCommon(cmd)
+	return cmd
+}
+
+func (e *env) checkSysdiagnose(ctx context.Context, cfg checkConfig, target string) error {
+	return e.check(ctx, cfg, acquire.IOSSysdiagnose, "ios check-sysdiagnose", func(ctx context.Context) (*opened, error) {
+		mods, err := list.Resolve(acquire.IOSSysdiagnose, cfg.Modules)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		var want []string
+		for _, m := range mods {
+			want = append(want, m.Info().Paths...)
+		}
+		// A sysdiagnose archive is small: its process lists and reports are kept whole.
+		want = append(want, "sysdiagnose.log", "ps.txt", "ps_thread.txt", "crashes_and_spins/*", "crashes_and_spins/*/*", "crashes_and_spins/*/*/*")
+		arch, err := iosfs.OpenSysdiagnose(ctx, target, iosfs.Options{Want: want})
+		if err != nil {
+			return nil, err
+		}
+		facts := map[string]any{"kind": string(arch.Kind()), "format": fmt.Sprint(arch.Format()), "root_prefix": arch.Prefix(),
+			"truncated": arch.Truncated(), "problems": len(arch.Problems())}
+		return &opened{acq: arch, what: "sysdiagnose archive", facts: facts, note: func(log *slog.Logger) {
+			for _, p := range arch.Problems() {
+				log.Debug("archive problem", "kind", p.Kind, "name", p.Name, "message", p.Message)
+			}
+			if arch.Truncated() {
+				log.Warn("the archive was read only in part (a limit was reached or it is damaged): see info.json")
+			}
+		}}, nil
+	})
+}

@@ -92,3 +92,81 @@ func TestCheckFS(t *testing.T) {
 		t.Fatalf("the evidence changed (-before +after):\n%s", diff)
 	}
 }
+
+// TestCheckSysdiagnose checks a sysdiagnose archive (its folder and its .tar.gz, with the
+// phone's top folder) with a planted process, crash and shutdown.log, and its clean twin.
+func TestCheckSysdiagnose(t *testing.T) {
+	d := demoCopy(t)
+	build := func(attack bool) (string, string) {
+		spec := fixture.SampleSysdiagnose(fixture.Epoch, 40, 3)
+		sl := fixture.SampleShutdownLog(fixture.Epoch, 15, 3)
+		if attack {
+			fixture.PlantSysdiagnoseProcess(&spec, fixture.SysdiagnoseImplant, 4242)
+			fixture.PlantSysdiagnoseExploitCrash(&spec, fixture.DemoAttack)
+			fixture.PlantShutdownStickyProcess(&sl, fixture.SysdiagnoseImplant, fixture.DemoAttack.Add(time.Hour))
+		}
+		files := fixture.SysdiagnoseFiles(spec)
+		root := filepath.Join(t.TempDir(), "in")
+		top := filepath.Join(root, "sysdiagnose_2026.03.14_09-26-53+0100_iPhone-OS_iPhone_21D61")
+		write := func(name string, data []byte) {
+			p := filepath.Join(top, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for name, f := range files {
+			write(name, f.Data)
+		}
+		write(fixture.ShutdownLogSysdiagnosePath, fixture.ShutdownLogText(sl))
+		archive := filepath.Join(t.TempDir(), "sysdiagnose.tar.gz")
+		f, err := os.Create(archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fixture.TarDirectory(root, f, true); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		return top, archive
+	}
+	folder, archive := build(true)
+	before := hashTree(t, folder)
+	want := []string{"sysdiagnose_ps sysdiagnose_ps/suspicious-path HIGH", "sysdiagnose_crashes sysdiagnose_crashes/exploit-target MEDIUM",
+		"shutdown_log shutdown_log/suspicious-path HIGH"}
+	for name, input := range map[string]string{"folder": filepath.Dir(folder), "tar.gz": archive} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "r")
+			code, _, stderr := run(t, "ios", "check-sysdiagnose", "-q", "-i", d.Indicators, "-o", out, input)
+			if code != ExitAlerts {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			found := map[string]bool{}
+			for _, a := range readAlerts(t, out) {
+				found[a["module"].(string)+" "+a["check"].(string)+" "+a["level"].(string)] = true
+			}
+			for _, w := range want {
+				if !found[w] {
+					t.Errorf("planted trace not found: %q (got %v)", w, found)
+				}
+			}
+		})
+	}
+	if diff := cmp.Diff(before, hashTree(t, folder)); diff != "" {
+		t.Fatalf("the evidence changed (-before +after):\n%s", diff)
+	}
+	// The clean twin raises nothing severe.
+	_, clean := build(false)
+	out := filepath.Join(t.TempDir(), "clean")
+	code, _, stderr := run(t, "ios", "check-sysdiagnose", "-q", "-i", d.Indicators, "-o", out, clean)
+	if code != ExitClean {
+		t.Errorf("clean twin: exit %d\n%s", code, stderr)
+	}
+	for _, a := range readAlerts(t, out) {
+		if lv := a["level"]; lv == "HIGH" || lv == "CRITICAL" {
+			t.Errorf("severe alert on the clean twin: %v", a["message"])
+		}
+	}
+}

@@ -193,6 +193,6 @@ func (e *env) iosCommand() *cobra.Command {
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	c.AddCommand(e.checkBackupCommand(), e.checkFSCommand(), e.decryptBackupCommand(), e.extractKeyCommand())
+	c.AddCommand(e.checkBackupCommand(), e.checkFSCommand(), e.checkSysdiagnoseCommand(), e.decryptBackupCommand(), e.extractKeyCommand())
 	return c
 }

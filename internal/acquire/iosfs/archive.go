@@ -235,7 +235,7 @@ func (d *Dump) openArchive(ctx context.Context, p string, opt Options) error {
 	}
 	d.format, d.root = format, p
 	d.b = x
-	prefix, others, err := chooseRoot(x)
+	prefix, others, err := chooseRoot(x, d.kind)
 	if err != nil {
 		return err
 	}

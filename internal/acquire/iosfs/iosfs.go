@@ -94,6 +94,9 @@ const (
 var (
 	// ErrNotDump means no private/var was found at the top or one folder down.
 	ErrNotDump = errors.New("not an iOS file-system dump (no private/var at its top or one folder down)")
+	// ErrNotSysdiagnose means no sysdiagnose content (sysdiagnose.log, ps.txt,
+	// system_logs.logarchive, crashes_and_spins) was found at the top or one folder down.
+	ErrNotSysdiagnose = errors.New("not a sysdiagnose archive (no sysdiagnose.log, ps.txt, system_logs.logarchive or crashes_and_spins at its top or one folder down)")
 	// ErrUnknownFormat means the file is neither a tar nor a gzip-compressed tar.
 	ErrUnknownFormat = errors.New("not a folder, a tar or a gzip-compressed tar")
 	// ErrSymlink is returned when opening a symbolic link: links are never followed.
@@ -155,6 +158,7 @@ type backend interface {
 
 // Dump is an opened file-system dump.
 type Dump struct {
+	kind      acquire.Kind
 	path      string
 	root      string
 	prefix    string
@@ -179,12 +183,30 @@ var (
 
 // Open opens the dump at p: a folder, a .tar or a .tar.gz.
 func Open(ctx context.Context, p string, opt Options) (*Dump, error) {
+	return open(ctx, p, opt, acquire.IOSFilesystem)
+}
+
+// OpenSysdiagnose opens a sysdiagnose archive (the .tar.gz an iPhone writes, or its
+// folder) the same way, read in place. Its names are relative to the archive's top
+// folder ("ps.txt", "system_logs.logarchive/Extra/shutdown.log"); it has no backup
+// namespace.
+func OpenSysdiagnose(ctx context.Context, p string, opt Options) (*Dump, error) {
+	return open(ctx, p, opt, acquire.IOSSysdiagnose)
+}
+
+// rootMarkers are the names whose presence marks the root of each kind of acquisition.
+var rootMarkers = map[acquire.Kind][]string{
+	acquire.IOSFilesystem:  {"private/var"},
+	acquire.IOSSysdiagnose: {"sysdiagnose.log", "ps.txt", "system_logs.logarchive", "crashes_and_spins"},
+}
+
+func open(ctx context.Context, p string, opt Options, kind acquire.Kind) (*Dump, error) {
 	opt = opt.withDefaults()
 	fi, err := os.Stat(p)
 	if err != nil {
-		return nil, fmt.Errorf("open dump: %w", err)
+		return nil, fmt.Errorf("open %s: %w", kind, err)
 	}
-	d := &Dump{path: p}
+	d := &Dump{path: p, kind: kind}
 	if fi.IsDir() {
 		err = d.openFolder(p)
 	} else {
@@ -194,10 +216,14 @@ func Open(ctx context.Context, p string, opt Options) (*Dump, error) {
 		if d.b != nil {
 			d.b.close()
 		}
-		return nil, fmt.Errorf("open dump %q: %w", p, err)
+		return nil, fmt.Errorf("open %q: %w", p, err)
 	}
-	d.checkTop()
-	d.mapDomains()
+	if kind == acquire.IOSFilesystem {
+		d.checkTop()
+		d.mapDomains()
+	} else {
+		d.domains = map[string]string{}
+	}
 	return d, nil
 }
 
@@ -213,7 +239,7 @@ func (d *Dump) openFolder(p string) error {
 	fb := &folder{root: r, dir: top, dirs: map[string]bool{}}
 	d.format = FormatFolder
 	d.b = fb
-	prefix, others, err := chooseRoot(fb)
+	prefix, others, err := chooseRoot(fb, d.kind)
 	if err != nil {
 		return err
 	}
@@ -230,10 +256,20 @@ func (d *Dump) openFolder(p string) error {
 	return nil
 }
 
-// chooseRoot finds the root: "" when private/var is at the top, else the first top
-// folder (in name order) that holds private/var; others are the other candidates.
-func chooseRoot(b backend) (string, []string, error) {
-	if fi, err := b.stat("private/var"); err == nil && fi.IsDir() {
+// chooseRoot finds the root: "" when a marker of kind (private/var for a dump) is at
+// the top, else the first top folder (in name order) that holds one; others are the
+// other candidates.
+func chooseRoot(b backend, kind acquire.Kind) (string, []string, error) {
+	marked := func(dir string) bool {
+		for _, m := range rootMarkers[kind] {
+			fi, err := b.stat(path.Join(dir, m))
+			if err == nil && (fi.IsDir() || kind != acquire.IOSFilesystem) {
+				return true
+			}
+		}
+		return false
+	}
+	if marked(".") {
 		return "", nil, nil
 	}
 	top, err := b.readDir(".")
@@ -242,14 +278,14 @@ func chooseRoot(b backend) (string, []string, error) {
 	}
 	var cands []string
 	for _, fi := range top {
-		if !fi.IsDir() {
-			continue
-		}
-		if vi, err := b.stat(fi.Name() + "/private/var"); err == nil && vi.IsDir() {
+		if fi.IsDir() && marked(fi.Name()) {
 			cands = append(cands, fi.Name())
 		}
 	}
 	if len(cands) == 0 {
+		if kind == acquire.IOSSysdiagnose {
+			return "", nil, ErrNotSysdiagnose
+		}
 		return "", nil, ErrNotDump
 	}
 	return cands[0], cands[1:], nil
@@ -257,7 +293,7 @@ func chooseRoot(b backend) (string, []string, error) {
 
 func (d *Dump) noteRoot(others []string) {
 	if len(others) > 0 {
-		d.problem("ambiguous_root", d.prefix, fmt.Sprintf("several top folders hold private/var (%s); %q was chosen, the others are not served", strings.Join(others, ", "), d.prefix))
+		d.problem("ambiguous_root", d.prefix, fmt.Sprintf("several top folders hold an acquisition (%s); %q was chosen, the others are not served", strings.Join(others, ", "), d.prefix))
 	}
 }
 
@@ -290,8 +326,9 @@ func kindOf(m fs.FileMode) string {
 	return "special file"
 }
 
-// Kind implements acquire.Acquisition.
-func (d *Dump) Kind() acquire.Kind { return acquire.IOSFilesystem }
+// Kind implements acquire.Acquisition: IOSFilesystem, or IOSSysdiagnose for
+// OpenSysdiagnose.
+func (d *Dump) Kind() acquire.Kind { return d.kind }
 
 // Root returns the chosen root folder for a folder dump, the archive's path for an
 // archive (see Prefix).

@@ -41,6 +41,8 @@ import (
 	"github.com/spytrace/spytrace/internal/module/ios/shutdownlog"
 	"github.com/spytrace/spytrace/internal/module/ios/sms"
 	"github.com/spytrace/spytrace/internal/module/ios/smsattachments"
+	"github.com/spytrace/spytrace/internal/module/ios/sysdiagnosecrashes"
+	"github.com/spytrace/spytrace/internal/module/ios/sysdiagnoseps"
 	"github.com/spytrace/spytrace/internal/module/ios/tcc"
 	"github.com/spytrace/spytrace/internal/module/ios/triangulation"
 	"github.com/spytrace/spytrace/internal/module/ios/webkitindexeddb"
@@ -105,13 +107,21 @@ var iosFilesystem = []Constructor{
 	func() module.Module { return shutdownlog.New() },
 }
 
+// iosSysdiagnose are the modules that read only sysdiagnose archives (shutdown_log,
+// above, reads them too).
+var iosSysdiagnose = []Constructor{
+	func() module.Module { return sysdiagnoseps.New() },
+	func() module.Module { return sysdiagnosecrashes.New() },
+}
+
 // groups maps a group name to its modules. "all" holds every module.
 func groups() map[string][]Constructor {
-	all := slices.Concat(iosBackup, iosFilesystem)
+	all := slices.Concat(iosBackup, iosFilesystem, iosSysdiagnose)
 	return map[string][]Constructor{
-		"ios/backup": ofKind(all, acquire.IOSBackup),
-		"ios/fs":     ofKind(all, acquire.IOSFilesystem),
-		"all":        all,
+		"ios/backup":      ofKind(all, acquire.IOSBackup),
+		"ios/fs":          ofKind(all, acquire.IOSFilesystem),
+		"ios/sysdiagnose": ofKind(all, acquire.IOSSysdiagnose),
+		"all":             all,
 	}
 }
 
