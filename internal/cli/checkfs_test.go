@@ -65,6 +65,7 @@ func TestCheckFS(t *testing.T) {
 		"whatsapp ioc/domain CRITICAL", "datausage datausage/deleted-process HIGH", "tcc tcc/path-client-sensitive MEDIUM",
 		"chrome_history ioc/domain CRITICAL", "firefox_history ioc/domain CRITICAL",
 		"shutdown_log shutdown_log/suspicious-path HIGH", "shutdown_log ioc/process CRITICAL", "netusage ioc/process CRITICAL",
+		"filesystem ioc/file_name HIGH", // roleaccountd.plist, staged by the demo in DatabaseDomain
 	}
 	for name, input := range inputs {
 		t.Run(name, func(t *testing.T) {

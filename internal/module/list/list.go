@@ -23,6 +23,7 @@ import (
 	"github.com/spytrace/spytrace/internal/module/ios/configurationprofiles"
 	"github.com/spytrace/spytrace/internal/module/ios/contacts"
 	"github.com/spytrace/spytrace/internal/module/ios/datausage"
+	"github.com/spytrace/spytrace/internal/module/ios/filesystem"
 	"github.com/spytrace/spytrace/internal/module/ios/firefoxfavicon"
 	"github.com/spytrace/spytrace/internal/module/ios/firefoxhistory"
 	"github.com/spytrace/spytrace/internal/module/ios/globalpreferences"
@@ -105,6 +106,7 @@ var iosFilesystem = []Constructor{
 	func() module.Module { return webkitsafariviewservice.New() },
 	func() module.Module { return cachefiles.New() },
 	func() module.Module { return shutdownlog.New() },
+	func() module.Module { return filesystem.New() },
 }
 
 // iosSysdiagnose are the modules that read only sysdiagnose archives (shutdown_log,

@@ -1,0 +1,111 @@
+package filesystem_test
+
+import (
+	"fmt"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/spytrace/spytrace/internal/acquire"
+	"github.com/spytrace/spytrace/internal/acquire/memfs"
+	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/module/ios/filesystem"
+	"github.com/spytrace/spytrace/internal/module/moduletest"
+)
+
+var t0 = time.Date(2021, 7, 1, 10, 0, 0, 0, time.UTC)
+
+func dump() *memfs.FS {
+	f := func(s string, d time.Duration) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte(s), ModTime: t0.Add(d)}
+	}
+	dir := func(d time.Duration) *fstest.MapFile {
+		return &fstest.MapFile{Mode: 0o755 | 1<<31, ModTime: t0.Add(d)} // fs.ModeDir
+	}
+	return memfs.New(acquire.IOSFilesystem, fstest.MapFS{
+		"private/var/mobile/Library/SMS/sms.db":                                          f("sqlite", time.Hour),
+		"private/var/root/Library/Caches/appccntd":                                       dir(2 * time.Hour),
+		"private/var/root/Library/Caches/appccntd/data.bin":                              f("x", 2*time.Hour),
+		"private/var/db/com.apple.xpc.roleaccountd.staging":                              dir(3 * time.Hour),
+		"private/var/db/com.apple.xpc.roleaccountd.staging/rolexd":                       f("bin", 3*time.Hour),
+		"private/var/db/com.apple.xpc.roleaccountd.staging/subridged":                    f("bin", 3*time.Hour),
+		"private/var/mobile/Containers/Data/Application/ABC/Library/Preferences/x.plist": f("p", 0),
+		"HomeDomain/Library/SMS/sms.db":                                                  f("sqlite", time.Hour), // backup namespace: not walked
+	})
+}
+
+func summary(o *moduletest.Outcome) []string {
+	var out []string
+	for _, a := range o.Alerts {
+		out = append(out, fmt.Sprintf("%s %s %s", a.Level, a.Check, a.Event.(*filesystem.Entry).Path))
+	}
+	return out
+}
+
+func TestRecordsAndTimeline(t *testing.T) {
+	o := moduletest.Run(t, dump(), nil, filesystem.New())
+	if o.Status.State != module.OK {
+		t.Fatalf("status %+v", o.Status)
+	}
+	var got []string
+	for _, r := range o.List(t) {
+		got = append(got, fmt.Sprint(r["path"], " ", r["type"], " ", r["modified"]))
+	}
+	want := []string{
+		"/private folder <nil>",
+		"/private/var folder <nil>",
+		"/private/var/db folder <nil>",
+		"/private/var/db/com.apple.xpc.roleaccountd.staging folder 2021-07-01 13:00:00.000000",
+		"/private/var/db/com.apple.xpc.roleaccountd.staging/rolexd file 2021-07-01 13:00:00.000000",
+		"/private/var/db/com.apple.xpc.roleaccountd.staging/subridged file 2021-07-01 13:00:00.000000",
+		"/private/var/mobile folder <nil>",
+		"/private/var/mobile/Containers folder <nil>",
+		"/private/var/mobile/Containers/Data folder <nil>",
+		"/private/var/mobile/Containers/Data/Application folder <nil>",
+		"/private/var/mobile/Containers/Data/Application/ABC folder <nil>",
+		"/private/var/mobile/Containers/Data/Application/ABC/Library folder <nil>",
+		"/private/var/mobile/Containers/Data/Application/ABC/Library/Preferences folder <nil>",
+		"/private/var/mobile/Containers/Data/Application/ABC/Library/Preferences/x.plist file 2021-07-01 10:00:00.000000",
+		"/private/var/mobile/Library folder <nil>",
+		"/private/var/mobile/Library/SMS folder <nil>",
+		"/private/var/mobile/Library/SMS/sms.db file 2021-07-01 11:00:00.000000",
+		"/private/var/root folder <nil>",
+		"/private/var/root/Library folder <nil>",
+		"/private/var/root/Library/Caches folder <nil>",
+		"/private/var/root/Library/Caches/appccntd folder 2021-07-01 12:00:00.000000",
+		"/private/var/root/Library/Caches/appccntd/data.bin file 2021-07-01 12:00:00.000000",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if len(o.Timeline) != 7 || len(o.Alerts) != 0 {
+		t.Errorf("%d timeline rows, %d alerts; want 7 and none", len(o.Timeline), len(o.Alerts))
+	}
+}
+
+func TestChecks(t *testing.T) {
+	tests := []struct {
+		name string
+		iocs []string
+		want []string
+	}{
+		// A staging folder indicator reports the folder once, not each file in it.
+		{"file_path_folder", []string{"file_paths", "/private/var/db/com.apple.xpc.roleaccountd.staging"},
+			[]string{"HIGH ioc/file_path /private/var/db/com.apple.xpc.roleaccountd.staging"}},
+		// A folder named like a process is reported once, not for each file inside.
+		{"process_folder", []string{"processes", "appccntd"}, []string{"HIGH ioc/process /private/var/root/Library/Caches/appccntd"}},
+		{"process_file", []string{"processes", "rolexd"}, []string{"HIGH ioc/process /private/var/db/com.apple.xpc.roleaccountd.staging/rolexd"}},
+		{"file_name", []string{"file_names", "subridged"}, []string{"HIGH ioc/file_name /private/var/db/com.apple.xpc.roleaccountd.staging/subridged"}},
+		{"no_match", []string{"processes", "bh", "file_paths", "/private/var/tmp/x", "file_names", "roleaccountd.plist"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := moduletest.Run(t, dump(), moduletest.Index(tt.iocs...), filesystem.New())
+			if diff := cmp.Diff(tt.want, summary(o)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
