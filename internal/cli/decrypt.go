@@ -165,7 +165,7 @@ func (e *env) extractKey(target, out string, overwrite bool, secrets secretConfi
 	defer clear(key)
 	content := fmt.Sprintf("%s (AES-256; it opens the backup as its password does: keep it secret)\n# backup: %s\n%s\n",
 		keyFileHeader, filepath.Base(dir), hex.EncodeToString(key))
-	part := out + partSuffixCLI
+	part := out + iosbackup.PartSuffix
 	if err := os.WriteFile(part, []byte(content), 0o600); err != nil {
 		return err
 	}
@@ -176,8 +176,6 @@ func (e *env) extractKey(target, out string, overwrite bool, secrets secretConfi
 	fmt.Fprintf(e.stderr, "spytrace: key written to %s; use it with --key-file\n", safetext.Terminal(out))
 	return nil
 }
-
-const partSuffixCLI = ".spytrace-part"
 
 // outsideEvidence refuses an output path inside the evidence folder.
 func outsideEvidence(out, evidence string) error {

@@ -30,7 +30,9 @@ const (
 	// decryptMarker marks a destination folder as spytrace's, so that an interrupted
 	// run can be run again into it.
 	decryptMarker = ".spytrace-decrypt"
-	partSuffix    = ".spytrace-part"
+	// PartSuffix ends the temporary name a file is written under before it is
+	// renamed into place.
+	PartSuffix = ".spytrace-part"
 )
 
 // DecryptStats sums up a DecryptTo run.
@@ -209,8 +211,8 @@ func prepareDestination(dest string) error {
 		}
 		// An earlier run: drop what it had not finished, and its Manifest.db, which is
 		// written again last.
-		matches, _ := filepath.Glob(filepath.Join(dest, "*", "*"+partSuffix))
-		rootParts, _ := filepath.Glob(filepath.Join(dest, "*"+partSuffix))
+		matches, _ := filepath.Glob(filepath.Join(dest, "*", "*"+PartSuffix))
+		rootParts, _ := filepath.Glob(filepath.Join(dest, "*"+PartSuffix))
 		for _, m := range append(matches, rootParts...) {
 			os.Remove(m)
 		}
@@ -260,7 +262,7 @@ func (b *Backup) decryptOne(e entry, blob []byte, dest string) (r decryptResult)
 	}
 	id := hex.EncodeToString(e.id[:])
 	final := filepath.Join(dest, id[:2], id)
-	part := final + partSuffix
+	part := final + PartSuffix
 	out, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return decryptResult{err: err}
@@ -296,7 +298,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // writeHashList writes HashList: one row per listed file, in Manifest.db order.
 func writeHashList(dest string, files []entry, results []decryptResult) error {
-	part := filepath.Join(dest, HashList+partSuffix)
+	part := filepath.Join(dest, HashList+PartSuffix)
 	f, err := os.Create(part)
 	if err != nil {
 		return err
@@ -350,7 +352,7 @@ func (b *Backup) writeDecryptedRoot(dest string) error {
 	if err != nil {
 		return fmt.Errorf("encode Manifest.plist: %w", err)
 	}
-	part := filepath.Join(dest, ManifestPlist+partSuffix)
+	part := filepath.Join(dest, ManifestPlist+PartSuffix)
 	if err := os.WriteFile(part, data, 0o644); err != nil {
 		return err
 	}
@@ -367,7 +369,7 @@ func copyFileAtomic(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	part := dst + partSuffix
+	part := dst + PartSuffix
 	out, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
