@@ -3,6 +3,7 @@ package module
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // EachFile calls read for every file of in.Files, in order, with the policy modules
@@ -51,4 +52,41 @@ func EachFile(ctx context.Context, in *Input, out *Output, read func(name string
 		out.Problem("%v", err)
 	}
 	return nil
+}
+
+// Emit hands recs to out in order, checking ctx every thousand records.
+func Emit[R any](ctx context.Context, out *Output, recs []R) error {
+	for i, r := range recs {
+		if i%1000 == 999 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := out.Record(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EachParsed reads every file of in.Files whole and parses it with parse, which returns
+// the file's records, what it could only partly read (noted as problems naming the
+// file), or an error for a file it cannot read at all; the records are emitted in
+// order, file by file, as EachFile does.
+func EachParsed[R any](ctx context.Context, in *Input, out *Output, parse func(name string, data []byte) ([]R, []string, error)) error {
+	return EachFile(ctx, in, out, func(name string) error {
+		data, err := in.ReadFile(name)
+		var recs []R
+		var problems []string
+		if err == nil {
+			recs, problems, err = parse(name, data)
+		}
+		if err != nil {
+			return fmt.Errorf("read %q: %w", name, err)
+		}
+		for _, p := range problems {
+			out.Problem("%s: %s", name, p)
+		}
+		return Emit(ctx, out, recs)
+	})
 }

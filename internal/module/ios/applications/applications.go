@@ -94,30 +94,7 @@ func (m *Module) Info() module.Info {
 
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	return module.EachFile(ctx, in, out, func(name string) error {
-		data, err := in.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("read %q: %w", name, err)
-		}
-		apps, problems, err := parse(data)
-		if err != nil {
-			return fmt.Errorf("read %q: %w", name, err)
-		}
-		for _, p := range problems {
-			out.Problem("%s: %s", name, p)
-		}
-		for i, a := range apps {
-			if i%1000 == 999 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if err := out.Record(a); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return module.EachParsed(ctx, in, out, func(_ string, data []byte) ([]*App, []string, error) { return parse(data) })
 }
 
 // parse decodes Info.plist into one record per app, sorted by bundle identifier, and

@@ -119,17 +119,7 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 	slices.SortStableFunc(recs, func(a, b *Record) int {
 		return cmp.Or(cmp.Compare(a.Package, b.Package), cmp.Compare(a.SourceFile, b.SourceFile))
 	})
-	for i, r := range recs {
-		if i%1000 == 999 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if err := out.Record(r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return module.Emit(ctx, out, recs)
 }
 
 // parse decodes one clients.plist into records, in key order, and describes the

@@ -63,30 +63,7 @@ func (m *Module) Info() module.Info {
 
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	return module.EachFile(ctx, in, out, func(name string) error {
-		data, err := in.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("read %q: %w", name, err)
-		}
-		recs, problems, err := parse(data)
-		if err != nil {
-			return fmt.Errorf("read %q: %w", name, err)
-		}
-		for _, p := range problems {
-			out.Problem("%s: %s", name, p)
-		}
-		for i, r := range recs {
-			if i%1000 == 999 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if err := out.Record(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return module.EachParsed(ctx, in, out, func(_ string, data []byte) ([]*Record, []string, error) { return parse(data) })
 }
 
 // parse decodes the plist into records, sorted by process name, and describes the

@@ -101,31 +101,7 @@ func (m *Module) Info() module.Info {
 
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	return module.EachFile(ctx, in, out, func(name string) error {
-		data, err := in.ReadFile(name)
-		var entries []*Entry
-		var problems []string
-		if err == nil {
-			entries, problems, err = parse(data, name)
-		}
-		if err != nil {
-			return fmt.Errorf("read %q: %w", name, err)
-		}
-		for _, p := range problems {
-			out.Problem("%s: %s", name, p)
-		}
-		for i, e := range entries {
-			if i%1000 == 999 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if err := out.Record(e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return module.EachParsed(ctx, in, out, func(name string, data []byte) ([]*Entry, []string, error) { return parse(data, name) })
 }
 
 // maxProblems bounds the problems one file may report.
