@@ -191,6 +191,14 @@ func collectionTime(in *module.Input, out *module.Output) time.Time {
 // ParseCollectionTime finds the collection date in the text of sysdiagnose.log
 // (searching its first 4 MiB) and returns it in UTC.
 func ParseCollectionTime(data []byte) (time.Time, bool) {
+	t, ok := ParseCollectionTimeLocal(data)
+	return t.UTC(), ok
+}
+
+// ParseCollectionTimeLocal is [ParseCollectionTime] in the phone's own time zone at
+// the time, a fixed offset as the archive's name gives it (e.g. +0100): the zone of
+// the phone's local-time logs.
+func ParseCollectionTimeLocal(data []byte) (time.Time, bool) {
 	if len(data) > maxLogScan {
 		data = data[:maxLogScan]
 	}
@@ -202,5 +210,5 @@ func ParseCollectionTime(data []byte) (time.Time, bool) {
 	if err != nil || !timefmt.Valid(t) {
 		return time.Time{}, false
 	}
-	return t.UTC(), true
+	return t, true
 }
