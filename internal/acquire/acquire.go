@@ -45,6 +45,65 @@ type LocalPather interface {
 	LocalPath(name string) (string, error)
 }
 
+// NameFinder is implemented by acquisitions that list their whole tree once (file-system
+// dumps) and can say, in one pass over that list, where the files with given base names
+// are. The result maps each base name found to its names, in walk order.
+type NameFinder interface {
+	FilesNamed(names ...string) (map[string][]string, error)
+}
+
+// Walker is implemented by acquisitions that walk their whole tree from an index built
+// once (file-system dumps), in fs.WalkDir's order, with its SkipDir and SkipAll.
+type Walker interface {
+	Walk(fn func(name string, fi fs.FileInfo) error) error
+}
+
+// WalkFiles calls fn with the name and base name of every regular file of fsys: through
+// Walker when fsys implements it (no new walk of a dump), else with fs.WalkDir, which
+// skips what it cannot list. fn returning an error stops the walk with that error.
+func WalkFiles(fsys fs.FS, fn func(name, base string) error) error {
+	if w, ok := fsys.(Walker); ok {
+		return w.Walk(func(name string, fi fs.FileInfo) error {
+			if fi.Mode().IsRegular() {
+				return fn(name, fi.Name())
+			}
+			return nil
+		})
+	}
+	return fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if name == "." {
+				return err
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			return fn(name, d.Name())
+		}
+		return nil
+	})
+}
+
+// FindNamed is NameFinder.FilesNamed on acquisitions that implement it and one
+// WalkFiles on the others.
+func FindNamed(fsys fs.FS, names ...string) (map[string][]string, error) {
+	if nf, ok := fsys.(NameFinder); ok {
+		return nf.FilesNamed(names...)
+	}
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	found := map[string][]string{}
+	err := WalkFiles(fsys, func(name, base string) error {
+		if want[base] {
+			found[base] = append(found[base], name)
+		}
+		return nil
+	})
+	return found, err
+}
+
 // Problems is implemented by acquisitions that noticed anomalies while opening or
 // serving files (a Manifest.db row with an unsafe path, a file listed but missing). The
 // engine writes them into info.json and the log.

@@ -59,11 +59,12 @@ func (e *env) checkFS(ctx context.Context, cfg checkConfig, target string) error
 		if err != nil {
 			return nil, usageError{err}
 		}
-		var want []string
+		var want, names []string
 		for _, m := range mods {
 			want = append(want, m.Info().Paths...)
+			names = append(names, m.Info().Names...)
 		}
-		dump, err := iosfs.Open(ctx, target, iosfs.Options{Want: want})
+		dump, err := iosfs.Open(ctx, target, iosfs.Options{Want: want, WantNames: names})
 		if err != nil {
 			return nil, err
 		}

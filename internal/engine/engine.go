@@ -205,7 +205,9 @@ func (r *run) schedule(ctx context.Context) []outcome {
 	for i, m := range r.cfg.Modules {
 		index[m.Info().Name] = i
 		jb := &job{m: m}
-		jb.files, jb.missing, jb.err = r.resolve(m.Info().Paths)
+		if info := m.Info(); len(info.Kinds) == 0 || slices.Contains(info.Kinds, r.cfg.Acquisition.Kind()) {
+			jb.files, jb.missing, jb.err = r.resolve(info.Paths, info.Names)
+		}
 		for _, f := range jb.files {
 			if fi, err := fs.Stat(r.cfg.Acquisition, f); err == nil {
 				jb.size += fi.Size()
@@ -387,8 +389,12 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		st.State, st.Reason = module.Failed, err.Error()
 		return o
 	}
-	if len(info.Paths) > 0 && len(files) == 0 {
-		st.State, st.Reason = module.Skipped, "not in this acquisition ("+strings.Join(info.Paths, ", ")+")"
+	if len(info.Paths)+len(info.Names) > 0 && len(files) == 0 {
+		wanted := slices.Clone(info.Paths)
+		for _, n := range info.Names {
+			wanted = append(wanted, "any file named "+n)
+		}
+		st.State, st.Reason = module.Skipped, "not in this acquisition ("+strings.Join(wanted, ", ")+")"
 		if len(missing) > 0 {
 			st.Reason = "listed in the acquisition but missing from it (partial acquisition): " + strings.Join(missing, ", ")
 		}
@@ -602,11 +608,25 @@ func stack() []byte {
 	return b.Bytes()
 }
 
-// resolve expands a module's path patterns into sorted, unique file names, and names
-// the literal paths that the acquisition lists but does not hold.
-func (r *run) resolve(patterns []string) (files, missing []string, err error) {
+// resolve expands a module's path patterns and base names into sorted, unique file
+// names, and names the literal paths that the acquisition lists but does not hold.
+func (r *run) resolve(patterns, names []string) (files, missing []string, err error) {
 	seen := map[string]bool{}
 	var out []string
+	if len(names) > 0 {
+		found, err := acquire.FindNamed(r.cfg.Acquisition, names...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("look for files named %s: %w", strings.Join(names, ", "), err)
+		}
+		for _, n := range names {
+			for _, f := range found[n] {
+				if !seen[f] {
+					seen[f] = true
+					out = append(out, f)
+				}
+			}
+		}
+	}
 	for _, p := range patterns {
 		var matches []string
 		if !hasMeta(p) {

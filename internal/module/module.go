@@ -38,6 +38,11 @@ type Info struct {
 	// Paths are fs.Glob patterns of the files the module reads. When none matches, the
 	// module is skipped with a reason; when the list is empty the module always runs.
 	Paths []string
+	// Names are base names of files the module reads wherever they are in the
+	// acquisition (a Cache.db in any app's folder). The engine finds them with
+	// acquire.FindNamed (one pass over a dump's census) and adds them to Input.Files;
+	// like Paths, when none is found the module is skipped.
+	Names []string
 	// Requires names modules whose records this module reads through
 	// [Input.Dependency]; the runner runs them first.
 	Requires []string
@@ -101,7 +106,7 @@ type Input struct {
 	// FS is the acquisition, read-only. Prefer the methods below, which bound, share and
 	// hash reads.
 	FS acquire.Acquisition
-	// Files lists the acquisition files that match Info.Paths, sorted.
+	// Files lists the acquisition files that match Info.Paths or Info.Names, sorted.
 	Files []string
 	// Log is the module's logger; lines go to command.log.
 	Log *slog.Logger

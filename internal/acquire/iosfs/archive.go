@@ -287,6 +287,7 @@ func indexTar(ctx context.Context, r io.ReadSeeker, size int64, gz bool, opt Opt
 		}
 		src = br
 		x.want = newMatcher(append(opt.Want, metadataPatterns()...))
+		x.want.setNames(opt.WantNames)
 	} else {
 		g.r = r
 		src = plainGuard{g}
@@ -641,8 +642,19 @@ func (f *memFile) Close() error               { return nil }
 // matcher tells whether a device name (possibly under one top folder) may match a
 // wanted pattern.
 type matcher struct {
-	pats []pattern
-	meta []pattern
+	pats  []pattern
+	meta  []pattern
+	names map[string]bool // base names wanted wherever they are
+}
+
+func (m *matcher) setNames(names []string) {
+	if len(names) == 0 {
+		return
+	}
+	m.names = make(map[string]bool, len(names))
+	for _, n := range names {
+		m.names[n] = true
+	}
 }
 
 type pattern struct {
@@ -705,7 +717,7 @@ func stripTop(name string) string {
 }
 
 func (m *matcher) match(name string) bool {
-	return m != nil && matchAny(m.pats, name)
+	return m != nil && (m.names[path.Base(name)] || matchAny(m.pats, name))
 }
 
 func (m *matcher) isMeta(name string) bool {

@@ -113,7 +113,11 @@ type Options struct {
 	// Want lists fs.Glob patterns (in either namespace) of the files that a .tar.gz
 	// must keep in memory during its single pass: the modules' Paths.
 	Want []string
-	// MaxEntries bounds the archive entries indexed; default 10,000,000.
+	// WantNames lists base names of files a .tar.gz keeps wherever they are (such as
+	// "Cache.db", which apps write in folders of their own naming).
+	WantNames []string
+	// MaxEntries bounds the archive entries indexed, and the entries of a folder's
+	// census (see census.go); default 10,000,000.
 	MaxEntries int
 	// MaxBytes bounds the bytes read from an archive (decompressed for a .tar.gz);
 	// default 512 GiB.
@@ -121,7 +125,7 @@ type Options struct {
 	// MaxRatio bounds the decompressed/compressed ratio of a .tar.gz once more than
 	// 64 MiB were decompressed; default 200.
 	MaxRatio int64
-	// MaxInMemory bounds the content a .tar.gz keeps in memory; default 64 MiB.
+	// MaxInMemory bounds the content a .tar.gz keeps in memory; default 256 MiB.
 	MaxInMemory int64
 	// MaxFileInMemory bounds one file kept in memory; default 16 MiB.
 	MaxFileInMemory int64
@@ -138,7 +142,7 @@ func (o Options) withDefaults() Options {
 		o.MaxRatio = 200
 	}
 	if o.MaxInMemory <= 0 {
-		o.MaxInMemory = 64 << 20
+		o.MaxInMemory = 256 << 20
 	}
 	if o.MaxFileInMemory <= 0 {
 		o.MaxFileInMemory = 16 << 20
@@ -165,7 +169,13 @@ type Dump struct {
 	format    Format
 	b         backend
 	varAlias  bool
-	truncated bool
+	truncated bool // set by Open, or by the census under mu
+
+	ctx        context.Context // Open's, for the census
+	maxEntries int
+	censusOnce sync.Once
+	entries    []censusEntry // the census of a folder dump, built by the first walk
+	censusErr  error
 
 	domains     map[string]string // backup domain → device folder
 	domainNames []string
@@ -206,7 +216,7 @@ func open(ctx context.Context, p string, opt Options, kind acquire.Kind) (*Dump,
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", kind, err)
 	}
-	d := &Dump{path: p, kind: kind}
+	d := &Dump{path: p, kind: kind, ctx: ctx, maxEntries: opt.MaxEntries}
 	if fi.IsDir() {
 		err = d.openFolder(p)
 	} else {
@@ -342,7 +352,11 @@ func (d *Dump) Prefix() string { return d.prefix }
 func (d *Dump) Format() Format { return d.format }
 
 // Truncated reports whether a limit stopped the indexing of an archive.
-func (d *Dump) Truncated() bool { return d.truncated }
+func (d *Dump) Truncated() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.truncated
+}
 
 // Domains returns the names of the backup namespace, sorted.
 func (d *Dump) Domains() []string { return slices.Clone(d.domainNames) }
@@ -542,9 +556,17 @@ func (d *Dump) LocalPath(name string) (string, error) {
 
 // Walk calls fn for every entry of the device namespace (the root itself excluded),
 // depth first, the entries of each folder in name order (the order of fs.WalkDir).
-// It reads the archive's index, never the archive again. fn may return fs.SkipDir
-// (on a folder: skip it; on a file: skip the rest of its folder) or fs.SkipAll.
+// It reads the archive's index, never the archive again, or a folder's census, which
+// the first Walk builds (see census.go). fn may return fs.SkipDir (on a folder: skip
+// it; on a file: skip the rest of its folder) or fs.SkipAll.
 func (d *Dump) Walk(fn func(name string, fi fs.FileInfo) error) error {
+	if d.format == FormatFolder {
+		err := d.walkCensus(fn)
+		if err == fs.SkipAll {
+			return nil
+		}
+		return err
+	}
 	err := d.walk(".", fn)
 	if err == fs.SkipAll || err == fs.SkipDir {
 		return nil

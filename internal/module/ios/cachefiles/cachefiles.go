@@ -7,12 +7,13 @@
 // Every file named Cache.db anywhere in a file-system dump: usually
 // /private/var/mobile/Containers/Data/Application/<UUID>/Library/Caches/<bundle id>/Cache.db
 // and /private/var/mobile/Library/Caches/<daemon>/Cache.db. Caches are not in iOS
-// backups, so the module runs on file-system dumps only. The file can sit anywhere, so
-// (like MVT) the module walks the whole dump itself instead of declaring Info.Paths:
-// fs.WalkDir over the acquisition, at most [MaxWalkEntries] entries and [MaxCacheFiles]
-// databases, a problem noted when a bound is reached or a folder cannot be listed.
-// Databases are then opened through the engine (bounded, hashed, WAL replayed on a
-// private copy).
+// backups, so the module runs on file-system dumps only. The file can sit anywhere,
+// which fs.Glob patterns cannot express, so the module declares the base name
+// (Info.Names) and the engine finds every copy in the dump's census, the one walk of
+// the dump that the filesystem module and the search for process binaries share (a
+// .tar.gz keeps every Cache.db in memory during its single pass). At most
+// [MaxCacheFiles] databases are read, a problem noted past that. Databases are opened
+// through the engine (bounded, hashed, WAL replayed on a private copy).
 //
 // Table cfurl_cache_response: entry_ID, version, hash_value, storage_policy,
 // request_key (the URL), time_stamp and, on newer iOS, partition.
@@ -45,9 +46,7 @@ package cachefiles
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -63,11 +62,8 @@ const Name = "cache_files"
 // FileName is the name of the databases looked for.
 const FileName = "Cache.db"
 
-// Bounds of the walk.
-const (
-	MaxWalkEntries = 20_000_000
-	MaxCacheFiles  = 20_000
-)
+// MaxCacheFiles bounds the databases read.
+const MaxCacheFiles = 20_000
 
 // Module reads every Cache.db.
 type Module struct{}
@@ -77,8 +73,7 @@ func New() *Module { return &Module{} }
 
 var _ module.Checkable = (*Module)(nil)
 
-// Info implements module.Module. Paths is empty on purpose: Cache.db can be anywhere,
-// which fs.Glob patterns cannot express; Run walks the dump.
+// Info implements module.Module. Cache.db can be anywhere: Names, not Paths.
 func (m *Module) Info() module.Info {
 	return module.Info{
 		Name:        Name,
@@ -86,65 +81,20 @@ func (m *Module) Info() module.Info {
 		Version:     1,
 		Description: "URLs of HTTP responses cached by apps and daemons (every Cache.db)",
 		Kinds:       []acquire.Kind{acquire.IOSFilesystem},
+		Names:       []string{FileName},
 	}
-}
-
-var errWalkBound = errors.New("walk bound reached")
-
-// find walks fsys for files named Cache.db, in lexical order.
-func find(ctx context.Context, fsys fs.FS, out *module.Output) ([]string, error) {
-	var found []string
-	n := 0
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == "." {
-				return err
-			}
-			out.Problem("cannot list %q: %v", p, err)
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		n++
-		if n%4096 == 0 {
-			if cerr := ctx.Err(); cerr != nil {
-				return cerr
-			}
-		}
-		if n > MaxWalkEntries {
-			out.Problem("the dump holds more than %d entries; Cache.db files past that point were not looked for", MaxWalkEntries)
-			return errWalkBound
-		}
-		if d.Type().IsRegular() && d.Name() == FileName {
-			if len(found) >= MaxCacheFiles {
-				out.Problem("more than %d Cache.db files; the rest are not read", MaxCacheFiles)
-				return errWalkBound
-			}
-			found = append(found, p)
-		}
-		return nil
-	})
-	if err != nil && err != errWalkBound {
-		return found, err
-	}
-	return found, nil
 }
 
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	found, err := find(ctx, in.FS, out)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("walk the dump: %w", err)
+	sub := *in
+	if len(sub.Files) > MaxCacheFiles {
+		out.Problem("the dump holds %d files named %s; only the first %d (in path order) are read", len(sub.Files), FileName, MaxCacheFiles)
+		sub.Files = sub.Files[:MaxCacheFiles]
 	}
-	if len(found) == 0 {
+	if len(sub.Files) == 0 {
 		return fmt.Errorf("%w: no file named %s in the dump", module.ErrNotFound, FileName)
 	}
-	sub := *in
-	sub.Files = found
 	return module.EachFile(ctx, &sub, out, func(name string) error { return readDB(ctx, in, out, name) })
 }
 

@@ -40,10 +40,29 @@ func (c *checker) Check(v any, r *check.Reporter) {
 	// The entry's own name as a process name: every component of every path is
 	// some entry's name, so each is looked up once.
 	if name := path.Base(e.Path); name != "" && name != "/" {
-		if c.env.Process(r, alert.High, name, where+" at "+e.Path, t, e) && e.Type == "folder" {
+		level, at := alert.High, where+" at "+e.Path
+		if onSystemVolume(e.Path) {
+			level, at = alert.Medium, at+", on the read-only system volume where Apple's own programs are (a name some indicators share with an iOS program)"
+		}
+		if c.env.Process(r, level, name, at, t, e) && e.Type == "folder" {
 			c.matched = e.Path
 		}
 	}
+}
+
+// systemVolume are the top folders of the system volume, read-only (and sealed since
+// iOS 15): a program there is Apple's, and process indicators that reuse the name of an
+// iOS program (Operation Triangulation's BackupAgent) would otherwise flag Apple's own
+// file. Matches there are MEDIUM instead of HIGH.
+var systemVolume = []string{"/System/", "/usr/", "/bin/", "/sbin/", "/Applications/"}
+
+func onSystemVolume(p string) bool {
+	for _, prefix := range systemVolume {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // Finish implements check.Checker.

@@ -3,9 +3,10 @@
 // and every entry's name against process indicators (a folder or binary named like a
 // known implant, e.g. /private/var/root/Library/Caches/appccntd/).
 //
-// It reads no file: it walks the dump's device namespace once, through the
-// acquisition's own walker when it has one (package iosfs walks its index, never the
-// archive again), else with fs.WalkDir. Paths are written as on the device
+// It reads no file: it walks the dump's device namespace through the acquisition's own
+// walker when it has one (acquire.Walker: package iosfs walks an archive's index, or
+// the census of a folder, the one listing of the folder that cache_files and the search
+// for process binaries share), else with fs.WalkDir. Paths are written as on the device
 // ("/private/var/…"); modification times are the dump's (Unix time of the files as
 // copied, or of the archive's headers).
 //
@@ -13,7 +14,9 @@
 // an entry's name is looked up as a process name once, on the entry itself, rather than
 // every component of every path below it (the same coverage without one alert per
 // descendant); and the descendants of a folder that matched a file-path indicator are
-// not reported again (the alert counts them).
+// not reported again (the alert counts them). A process-name match on the system volume
+// (/System, /usr, /bin, /sbin, /Applications: Apple's sealed programs) is MEDIUM, not
+// HIGH, since some indicators reuse the names of iOS programs.
 package filesystem
 
 import (
@@ -68,11 +71,6 @@ func (e *Entry) Timeline() []module.Event {
 	return []module.Event{{Time: e.Modified.Time, Event: "entry_modified", Data: e.Path}}
 }
 
-// walker is implemented by acquisitions that walk themselves (iosfs.Dump).
-type walker interface {
-	Walk(fn func(name string, fi fs.FileInfo) error) error
-}
-
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
 	n := 0
@@ -84,7 +82,7 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 		}
 		return out.Record(entryOf(name, fi))
 	}
-	if w, ok := in.FS.(walker); ok {
+	if w, ok := in.FS.(acquire.Walker); ok {
 		return w.Walk(visit)
 	}
 	return fs.WalkDir(in.FS, ".", func(name string, d fs.DirEntry, err error) error {
