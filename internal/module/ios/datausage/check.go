@@ -12,6 +12,10 @@ import (
 // ZPROCESS no longer holds (the datausage module's; see Heuristics for netusage's).
 var DeletedProcess, MissingProcess = Heuristics(Name, "DataUsage.sqlite")
 
+// BinaryNotFound is raised, on file-system dumps, for a process without a bundle id
+// whose program is not in the dump (see binaries.go).
+var BinaryNotFound = BinaryHeuristic(Name, "DataUsage.sqlite")
+
 // Heuristics returns the deleted-process and missing-process heuristics of a module
 // reading a database of this model (DataUsage.sqlite, netusage.sqlite), with IDs
 // <slug>/deleted-process and <slug>/missing-process and texts naming the database.
@@ -66,6 +70,8 @@ type checker struct {
 	deleted *DeletedProcessEvent // usage rows of the deleted process being gathered
 	gap     *Gap                 // last gap reported
 	v       *Variant
+	// noBinary holds the process names already reported without a program.
+	noBinary map[string]bool
 }
 
 func newChecker(env *check.Env, v *Variant) *checker { return &checker{env: env, v: v} }
@@ -89,6 +95,7 @@ func (c *checker) Check(v any, r *check.Reporter) {
 			id := *rec.ProcID
 			c.checked = &id
 			c.checkIndicators(rec, r)
+			c.checkBinary(rec, r)
 		}
 	}
 }
@@ -114,6 +121,23 @@ func (c *checker) checkIndicators(rec *Record, r *check.Reporter) {
 			return
 		}
 	}
+}
+
+// checkBinary raises binary-not-found once per process name.
+func (c *checker) checkBinary(rec *Record, r *check.Reporter) {
+	if rec.BinaryFound == nil || *rec.BinaryFound || c.noBinary[rec.Process] {
+		return
+	}
+	if c.noBinary == nil {
+		c.noBinary = map[string]bool{}
+	}
+	c.noBinary[rec.Process] = true
+	msg := fmt.Sprintf("No program named %q is in the dump, although %s counts network traffic of that process (no bundle id, first seen %s)",
+		rec.Process, c.v.Database, orUnknown(rec.FirstIsodate))
+	if len(rec.Process) >= truncatedLen {
+		msg += fmt.Sprintf("; the name may be truncated to %d characters, and no file name starting with it was found either", len(rec.Process))
+	}
+	c.v.binary.Raise(r, msg, rec.FirstIsodate.Time, rec)
 }
 
 func distinct(vals ...string) []string {

@@ -59,7 +59,7 @@ type Variant struct {
 	Kinds    []acquire.Kind
 	Paths    []string
 
-	deleted, missing check.Heuristic
+	deleted, missing, binary check.Heuristic
 }
 
 // Module reads a database of the DataUsage model.
@@ -80,6 +80,7 @@ func New() *Module {
 // NewVariant returns a module reading another database of the DataUsage model.
 func NewVariant(v Variant) *Module {
 	v.deleted, v.missing = Heuristics(v.Name, v.Database)
+	v.binary = BinaryHeuristic(v.Name, v.Database)
 	return &Module{v: v}
 }
 
@@ -118,9 +119,11 @@ func (m *Module) read(ctx context.Context, in *module.Input, out *module.Output,
 	if err != nil {
 		out.Problem("%v (ids deleted after the last process cannot be seen)", err)
 	}
+	binaries := searchBinaries(ctx, in, out, db)
 	g := gapFinder{out: out}
 	err = db.EachRow(ctx, "ZLIVEUSAGE/ZPROCESS", q, func(_ int, vals []any) error {
 		rec := recordOf(vals)
+		binaries.annotate(rec)
 		if err := g.before(rec); err != nil {
 			return err
 		}

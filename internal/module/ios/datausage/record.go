@@ -44,6 +44,11 @@ type Record struct {
 	// describes the run of missing ids it belongs to.
 	Synthetic bool `json:"synthetic,omitempty"`
 	Gap       *Gap `json:"gap,omitempty"`
+	// BinaryFound says, for a process without a bundle id in a file-system dump that
+	// holds the system volume, whether a file named like the process is in the dump;
+	// BinaryPaths lists the first few (see binaries.go). Absent when not searched.
+	BinaryFound *bool    `json:"binary_found,omitempty"`
+	BinaryPaths []string `json:"binary_paths,omitempty"`
 }
 
 // Gap is a run of process ids missing from ZPROCESS, with the processes around it.

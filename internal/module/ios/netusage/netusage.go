@@ -17,8 +17,9 @@
 // deleted/missing-process heuristics, under the IDs netusage/deleted-process and
 // netusage/missing-process (datausage.NewVariant), and the same fixes of MVT's bugs
 // (see package datausage).
-// MVT's search of the whole dump for the binary of each process without a bundle id is
-// not done: modules never walk the acquisition.
+// The search for the program of each process without a bundle id (heuristic
+// netusage/binary-not-found, MEDIUM) is datausage's: one pass over the dump's census
+// for all the names, and only on dumps that hold the system volume.
 package netusage
 
 import (
@@ -50,3 +51,6 @@ func New() *datausage.Module {
 
 // DeletedProcess and MissingProcess are the module's heuristics.
 var DeletedProcess, MissingProcess = datausage.Heuristics(Name, "netusage.sqlite")
+
+// BinaryNotFound is the heuristic of the search for process programs.
+var BinaryNotFound = datausage.BinaryHeuristic(Name, "netusage.sqlite")

@@ -2,6 +2,7 @@ package netusage_test
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -302,5 +303,62 @@ func TestSampleIsClean(t *testing.T) {
 	o := run(t, spec, nil)
 	if o.Status.State != module.OK || o.Status.Records == 0 || len(o.Alerts) != 0 {
 		t.Errorf("status %+v, alerts %v: want ok with records and no alert", o.Status, summary(o.Alerts))
+	}
+}
+
+// TestBinarySearch looks for the program of every process without a bundle id in a dump
+// that holds the system volume, and raises binary-not-found for the one that has none.
+func TestBinarySearch(t *testing.T) {
+	spec := fixture.DataUsageSpec{Processes: []fixture.DataUsageProcess{
+		{ID: 1, Name: "nsurlsessiond", First: t0, Last: t0},
+		{ID: 2, Name: "com.apple.WebKit.Networking/com.apple.mobilesafari", Bundle: "com.apple.mobilesafari", First: t0, Last: t0},
+		{ID: 3, Name: "kernel_task", First: t0, Last: t0},
+		{ID: 4, Name: "identityservices", First: t0, Last: t0}, // truncated: the file is identityservicesd
+		{ID: 5, Name: "rolexd", First: t1, Last: t1},
+		{ID: 6, Name: "rolexd", First: t1.Add(time.Hour), Last: t1.Add(time.Hour)},
+		{ID: 7, Name: "Signal", Bundle: "org.whispersystems.signal", First: t0, Last: t0},
+	}}
+	files := dump(t, map[string]fixture.DataUsageSpec{fixture.NetUsageDBPath: spec})
+	files["usr/libexec/nsurlsessiond"] = &fstest.MapFile{Data: []byte("\xcf\xfa\xed\xfe")}
+	files["System/Library/PrivateFrameworks/IDS.framework/identityservicesd.app/identityservicesd"] = &fstest.MapFile{Data: []byte("\xcf\xfa\xed\xfe")}
+	files["private/var/mobile/Documents/rolexd.txt"] = &fstest.MapFile{Data: []byte("not the program")}
+	files["usr/libexec/rolexd"] = &fstest.MapFile{Mode: fs.ModeDir}
+	o := runFS(t, files, nil)
+	if o.Status.State != module.OK {
+		t.Fatalf("status %s (%s) %v", o.Status.State, o.Status.Reason, o.Status.Problems)
+	}
+	got := map[string][2]any{}
+	for _, r := range o.List(t) {
+		got[fmt.Sprint(r["proc_id"], " ", r["proc_name"])] = [2]any{r["binary_found"], r["binary_paths"]}
+	}
+	want := map[string][2]any{
+		"1 nsurlsessiond": {true, []any{"/usr/libexec/nsurlsessiond"}},
+		"2 com.apple.WebKit.Networking/com.apple.mobilesafari": {nil, nil},
+		"3 kernel_task":      {nil, nil},
+		"4 identityservices": {true, []any{"/System/Library/PrivateFrameworks/IDS.framework/identityservicesd.app/identityservicesd"}},
+		"5 rolexd":           {false, nil},
+		"6 rolexd":           {false, nil},
+		"7 Signal":           {nil, nil},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("binary search (-want +got):\n%s", diff)
+	}
+	alerts := o.AlertsOf(netusage.BinaryNotFound.ID)
+	if len(alerts) != 1 || alerts[0].Level != alert.Medium || !strings.Contains(alerts[0].Message, `"rolexd"`) || !alerts[0].EventTime.Time.Equal(t1) {
+		t.Errorf("binary-not-found alerts: %+v", alerts)
+	}
+
+	// Without the system volume nothing is searched and nothing is raised.
+	delete(files, "usr/libexec/nsurlsessiond")
+	delete(files, "usr/libexec/rolexd")
+	delete(files, "System/Library/PrivateFrameworks/IDS.framework/identityservicesd.app/identityservicesd")
+	o = runFS(t, files, nil)
+	for _, r := range o.List(t) {
+		if _, ok := r["binary_found"]; ok {
+			t.Errorf("searched without a system volume: %v", r)
+		}
+	}
+	if a := o.AlertsOf(netusage.BinaryNotFound.ID); len(a) != 0 {
+		t.Errorf("alerts without a system volume: %+v", a)
 	}
 }
