@@ -43,6 +43,9 @@ import (
 	"github.com/spytrace/spytrace/internal/module/ios/sms"
 	"github.com/spytrace/spytrace/internal/module/ios/smsattachments"
 	"github.com/spytrace/spytrace/internal/module/ios/sysdiagnosecrashes"
+	"github.com/spytrace/spytrace/internal/module/ios/sysdiagnoseinfo"
+	"github.com/spytrace/spytrace/internal/module/ios/sysdiagnosemobileinstallation"
+	"github.com/spytrace/spytrace/internal/module/ios/sysdiagnoseprofiles"
 	"github.com/spytrace/spytrace/internal/module/ios/sysdiagnoseps"
 	"github.com/spytrace/spytrace/internal/module/ios/tcc"
 	"github.com/spytrace/spytrace/internal/module/ios/triangulation"
@@ -112,8 +115,11 @@ var iosFilesystem = []Constructor{
 // iosSysdiagnose are the modules that read only sysdiagnose archives (shutdown_log,
 // above, reads them too).
 var iosSysdiagnose = []Constructor{
+	func() module.Module { return sysdiagnoseinfo.New() },
 	func() module.Module { return sysdiagnoseps.New() },
 	func() module.Module { return sysdiagnosecrashes.New() },
+	func() module.Module { return sysdiagnoseprofiles.New() },
+	func() module.Module { return sysdiagnosemobileinstallation.New() },
 }
 
 // groups maps a group name to its modules. "all" holds every module.

@@ -1,0 +1,7 @@
+package sysdiagnoseinfo
+
+// ParseDumpstate and NameFromLog expose the text parsers to the fuzz targets.
+var (
+	ParseDumpstate = parseDumpstate
+	NameFromLog    = nameFromLog
+)
