@@ -1,5 +1,8 @@
-// Package applications lists the apps of an iOS backup with what the App Store
-// recorded about each: name, developer, version, purchase date and the installer.
+// Package applications lists the apps of an iOS backup or file-system dump with what
+// the App Store recorded about each: name, developer, version, purchase date and the
+// installer.
+//
+// # Backups
 //
 // The artifact is the backup's root Info.plist (written by iTunes, Finder or
 // idevicebackup2; not a backed-up file, so it has no domain or device path), key
@@ -26,6 +29,46 @@
 // raised only when indicators are loaded, is dropped: it depends on an unrelated
 // condition, names no app, and the question it asks (did the metadata come from the
 // App Store?) is the installer heuristic's.
+//
+// # File-system dumps
+//
+// On a dump (acquisition kind ios-fs; device paths, read in the device namespace
+// without the leading slash) every installed app has a bundle container,
+// /private/var/containers/Bundle/Application/<UUID>/, and the module reads three
+// files of each: iTunesMetadata.plist (the same property list, binary or XML, that a
+// backup's Info.plist carries as data; absent for apps the App Store did not install),
+// .com.apple.mobile_container_manager.metadata.plist (MCMMetadataIdentifier: the
+// bundle identifier) and <Name>.app/Info.plist (CFBundleIdentifier,
+// CFBundleShortVersionString, CFBundleVersion, CFBundleDisplayName, CFBundleName,
+// CFBundleExecutable). The kind of the acquisition decides which artifact is read: a
+// backup's Info.plist is never looked for on a dump, nor device paths on a backup.
+//
+// One record per container, sorted by bundle identifier, then container path, with
+// the backup's keys (icon_sha256 excepted: a dump has no PlaceholderIcon) and, for
+// dumps only: bundle_path (the container), executable (the main binary,
+// <container>/<Name>.app/<CFBundleExecutable>, "" when Info.plist names none or names
+// something that is not a file name), app_version (CFBundleShortVersionString, else
+// CFBundleVersion), display_name (CFBundleDisplayName, else CFBundleName),
+// has_itunes_metadata, and file_path (MVT's key on dumps: the iTunesMetadata.plist,
+// as a device path; absent without one). All paths are device paths with a leading
+// slash. name is MCMMetadataIdentifier, else CFBundleIdentifier, else
+// softwareVersionBundleId ("" when none is readable). The purchase date is the only
+// date, as on a backup; file times are not used. A container with several .app
+// bundles is read from the first (a problem names the others); a file that cannot be
+// read or decoded is a problem and leaves its part of the record empty; only when no
+// file at all could be read does the module fail. At most 10,000 containers are read
+// (a problem counts the rest).
+//
+// MVT's Applications module reads only iTunesMetadata.plist on dumps, so it lists no
+// app installed outside the App Store, gives records without name and stops on a
+// malformed plist. Here every container gives a record, and the checks are the
+// backup's plus: every bundle identifier the container's files give is checked
+// against process and app-id indicators (CRITICAL); the main binary's path against
+// file-path and file-name indicators, else its name against process indicators (HIGH,
+// as the filesystem module rates the same path); and the heuristic
+// applications/no-store-metadata (LOW) reports a container without
+// iTunesMetadata.plist, unless its bundle identifier starts with "com.apple." (Apple's
+// own deletable apps live in this folder on some iOS versions).
 //
 // # Installers (sourceApp)
 //
@@ -86,15 +129,28 @@ func (m *Module) Info() module.Info {
 		Name:        Name,
 		Class:       "Applications",
 		Version:     1,
-		Description: "Installed apps with their App Store metadata: developer, version, purchase date, installer (Info.plist)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
-		Paths:       []string{iosbackup.InfoPlist},
+		Description: "Installed apps with their App Store metadata: developer, version, purchase date, installer (backup Info.plist; a dump's app bundle containers)",
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
+		Paths: []string{
+			iosbackup.InfoPlist,
+			BundleRoot + "/*/" + MetadataFile,
+			BundleRoot + "/*/*.app/Info.plist",
+			BundleRoot + "/*/" + ContainerMetadataFile,
+		},
 	}
 }
 
-// Run implements module.Module.
+// Run implements module.Module: the backup's Info.plist, or a dump's bundle containers.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
-	return module.EachParsed(ctx, in, out, func(_ string, data []byte) ([]*App, []string, error) { return parse(data) })
+	if in.FS != nil && in.FS.Kind() == acquire.IOSFilesystem {
+		return runDump(ctx, in, out)
+	}
+	backup := *in
+	backup.Files = slices.DeleteFunc(slices.Clone(in.Files), func(name string) bool { return name != iosbackup.InfoPlist })
+	if len(backup.Files) == 0 {
+		return module.ErrNotFound
+	}
+	return module.EachParsed(ctx, &backup, out, func(_ string, data []byte) ([]*App, []string, error) { return parse(data) })
 }
 
 // parse decodes Info.plist into one record per app, sorted by bundle identifier, and
@@ -150,13 +206,9 @@ func parseApp(id string, v any) (app *App, bad string) {
 	case map[string]any:
 		app.Metadata = md
 	case []byte:
-		dv, err := plistx.Decode(md, plistx.Limits{})
-		if err != nil {
-			return app, fmt.Sprintf("iTunesMetadata cannot be decoded: %v", err)
-		}
-		m, ok := plistx.AsMap(dv)
-		if !ok {
-			return app, fmt.Sprintf("iTunesMetadata holds %s, want a dictionary", kindOf(dv))
+		m, bad := decodeMetadata(md)
+		if bad != "" {
+			return app, bad
 		}
 		app.Metadata = m
 	default:
@@ -164,6 +216,19 @@ func parseApp(id string, v any) (app *App, bad string) {
 	}
 	app.Isodate = timefmt.Of(purchaseDate(app.Metadata))
 	return app, ""
+}
+
+// decodeMetadata decodes an iTunesMetadata property list. bad says why it could not.
+func decodeMetadata(data []byte) (m map[string]any, bad string) {
+	dv, err := plistx.Decode(data, plistx.Limits{})
+	if err != nil {
+		return nil, fmt.Sprintf("iTunesMetadata cannot be decoded: %v", err)
+	}
+	m, ok := plistx.AsMap(dv)
+	if !ok {
+		return nil, fmt.Sprintf("iTunesMetadata holds %s, want a dictionary", kindOf(dv))
+	}
+	return m, ""
 }
 
 // purchaseDate reads com.apple.iTunesStore.downloadInfo → purchaseDate, else the

@@ -63,6 +63,24 @@ var AlternativeMarketplace = check.Heuristic{
 	Advice: "Check that the owner installed the marketplace and this app themselves and knows the developer; remove what they do not recognise.",
 }
 
+// NoStoreMetadata is raised for an app bundle container of a file-system dump that
+// holds no iTunesMetadata.plist.
+var NoStoreMetadata = check.Heuristic{
+	ID:    "applications/no-store-metadata",
+	Level: alert.Low,
+	Meaning: "This installed app has no App Store record (iTunesMetadata.plist) in its bundle container: the App Store writes " +
+		"one for every app it installs, so the app most likely reached the phone another way: built and installed from a " +
+		"developer's computer (Xcode), installed with an enterprise or developer certificate, or sideloaded with a signing tool. " +
+		"Stalkerware and spyware that Apple would not accept are installed this way, by someone holding the unlocked phone or by " +
+		"talking its owner into it.",
+	FalsePositive: "Apps built by the owner or their employer, enterprise in-house apps, some TestFlight betas and apps restored " +
+		"in unusual ways lack the record too. Apple's own apps in this folder (bundle identifiers starting with com.apple.) are " +
+		"not reported, though any app can claim such an identifier.",
+	Advice: "Ask the owner whether they know the app and how it was installed. Look at Settings > General > VPN & Device " +
+		"Management for enterprise or developer certificates and profiles, and at the other modules (processes, data usage, " +
+		"permissions) for what the app did.",
+}
+
 // marketplaces are EU alternative marketplaces, by the bundle-identifier prefix of the
 // installer (see the package comment for what is confirmed).
 var marketplaces = []struct{ prefix, name string }{
@@ -94,7 +112,11 @@ func (c *checker) Check(v any, r *check.Reporter) {
 	at := app.Isodate.Time
 	where := "the installed app " + app.label()
 	var ids []string
-	for _, id := range []string{app.BundleID(), app.Name} {
+	candidates := []string{app.BundleID(), app.Name}
+	if app.Bundle != nil {
+		candidates = append(candidates, app.Bundle.IDs...)
+	}
+	for _, id := range candidates {
 		if id != "" && !contains(ids, id) {
 			ids = append(ids, id)
 		}
@@ -104,7 +126,38 @@ func (c *checker) Check(v any, r *check.Reporter) {
 			c.env.AppID(r, alert.Critical, id, where, at, app)
 		}
 	}
+	if b := app.Bundle; b != nil {
+		if exe := b.Executable; exe != "" {
+			// HIGH, as the filesystem module rates the same path and name.
+			if !c.env.FilePath(r, alert.High, exe, "the main binary of "+where, at, app) {
+				c.env.Process(r, alert.High, exe, "the main binary of "+where+" at "+exe, at, app)
+			}
+		}
+		noStoreMetadata(app, r)
+	}
 	installer(app, r)
+}
+
+// noStoreMetadata raises NoStoreMetadata for a dump's app without iTunesMetadata.plist,
+// unless its bundle identifier is Apple's.
+func noStoreMetadata(app *App, r *check.Reporter) {
+	b := app.Bundle
+	if b.MetadataPath != "" || strings.HasPrefix(app.Name, "com.apple.") {
+		return
+	}
+	what := "the app " + app.label()
+	if app.Name == "" {
+		what = "an unidentified app"
+		if b.DisplayName != "" {
+			what = fmt.Sprintf("an app named %q without a bundle identifier", b.DisplayName)
+		}
+	}
+	exe := ""
+	if b.Executable != "" {
+		exe = ", main binary " + b.Executable
+	}
+	NoStoreMetadata.Raise(r, fmt.Sprintf("App not installed from the App Store: %s in %s has no iTunesMetadata.plist%s", what, b.Path, exe),
+		app.Isodate.Time, app)
 }
 
 // installer runs the installer heuristics on sourceApp.

@@ -2,6 +2,7 @@ package filesystem_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -107,5 +108,28 @@ func TestChecks(t *testing.T) {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSystemVolumeProcessName checks that a process indicator matching a program of the
+// system volume (Apple's BackupAgent, a name Operation Triangulation's indicators share)
+// is MEDIUM, and the same name in /private/var HIGH.
+func TestSystemVolumeProcessName(t *testing.T) {
+	fsys := memfs.New(acquire.IOSFilesystem, fstest.MapFS{
+		"System/Library/PrivateFrameworks/MobileBackup.framework/BackupAgent": {Data: []byte("bin"), ModTime: t0},
+		"usr/libexec/BackupAgent": {Data: []byte("bin"), ModTime: t0},
+		"private/var/db/com.apple.xpc.roleaccountd.staging/BackupAgent": {Data: []byte("bin"), ModTime: t0},
+	})
+	o := moduletest.Run(t, fsys, moduletest.Index("processes", "BackupAgent"), filesystem.New())
+	want := []string{
+		"MEDIUM ioc/process /System/Library/PrivateFrameworks/MobileBackup.framework/BackupAgent",
+		"HIGH ioc/process /private/var/db/com.apple.xpc.roleaccountd.staging/BackupAgent",
+		"MEDIUM ioc/process /usr/libexec/BackupAgent",
+	}
+	if diff := cmp.Diff(want, summary(o)); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(o.Alerts[0].Message, "system volume") {
+		t.Errorf("message does not say why the level is lower: %s", o.Alerts[0].Message)
 	}
 }
