@@ -8,33 +8,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/fixture"
+	"github.com/spytrace/spytrace/internal/module/list"
 )
 
-// writeDump writes the demo scenario as a file-system dump folder, with a shutdown.log
-// holding a process run from Pegasus's staging folder and a netusage.sqlite holding
-// the demo's process, and returns the folder and the demo's indicators.
-func writeDump(t *testing.T) (string, string) {
+// writeDump writes the scenario as a file-system dump folder (fixture.ScenarioFilesystem:
+// one trace per module and heuristic with attack, its clean twin without), and returns
+// the folder and the demo's indicators.
+func writeDump(t *testing.T, attack bool) (string, string) {
 	t.Helper()
 	d := demoCopy(t)
-	b, _, err := fixture.DemoBackup()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sl := fixture.SampleShutdownLog(fixture.Epoch, 20, 1)
-	fixture.PlantShutdownStickyProcess(&sl, "/private/var/db/com.apple.xpc.roleaccountd.staging/"+fixture.DemoDeletedProc, fixture.DemoAttack.Add(30*time.Minute))
-	nu := fixture.SampleDataUsage(fixture.Epoch, 30, 1)
-	fixture.PlantProcess(&nu, fixture.DemoProcess, "", fixture.DemoAttack.Add(7*time.Minute))
-	nuDB, nuWAL, err := fixture.NetUsageFiles(nu)
-	if err != nil {
-		t.Fatal(err)
-	}
-	extra := map[string][]byte{fixture.ShutdownLogFilesystemPath: fixture.ShutdownLogText(sl), fixture.NetUsagePath: nuDB}
-	if nuWAL != nil {
-		extra[fixture.NetUsagePath+"-wal"] = nuWAL
-	}
 	dir := filepath.Join(t.TempDir(), "dump")
-	if err := b.WriteFilesystem(dir, extra); err != nil {
+	if _, err := fixture.WriteScenarioFilesystem(dir, fixture.DemoSize, attack); err != nil {
 		t.Fatal(err)
 	}
 	return dir, d.Indicators
@@ -44,7 +30,7 @@ func writeDump(t *testing.T) (string, string) {
 // their planted traces through the domain names, the dump-only modules theirs, and the
 // evidence is unchanged.
 func TestCheckFS(t *testing.T) {
-	dir, iocs := writeDump(t)
+	dir, iocs := writeDump(t, true)
 	archives := t.TempDir()
 	inputs := map[string]string{"folder": dir}
 	for name, gz := range map[string]bool{"dump.tar": false, "dump.tar.gz": true} {
@@ -60,12 +46,45 @@ func TestCheckFS(t *testing.T) {
 		inputs[name] = p
 	}
 	before := hashTree(t, dir)
-	want := []string{
-		"sms ioc/domain CRITICAL", "sms sms/threat-notification HIGH", "safari_history safari_history/fast-redirect MEDIUM",
-		"whatsapp ioc/domain CRITICAL", "datausage datausage/deleted-process HIGH", "tcc tcc/path-client-sensitive MEDIUM",
-		"chrome_history ioc/domain CRITICAL", "firefox_history ioc/domain CRITICAL",
-		"shutdown_log shutdown_log/suspicious-path HIGH", "shutdown_log ioc/process CRITICAL", "netusage ioc/process CRITICAL",
-		"filesystem ioc/file_name HIGH", // roleaccountd.plist, staged by the demo in DatabaseDomain
+	// Every planted trace, by the check that must find it: one per module and per
+	// heuristic (fixture.ScenarioFilesystem), the same in every form of the dump, and
+	// nothing else.
+	want := map[string]int{}
+	for _, w := range []string{
+		// Backup modules, through the backup namespace of the dump.
+		"sms ioc/domain CRITICAL", "sms ioc/email CRITICAL", "sms sms/threat-notification HIGH",
+		"sms_attachments sms_attachments/suspicious-attachment MEDIUM",
+		"calls ioc/email CRITICAL", "contacts ioc/domain CRITICAL", "calendar ioc/email CRITICAL", "calendar calendar/exploit-invite HIGH",
+		"whatsapp ioc/domain CRITICAL", "interaction_c ioc/email CRITICAL", "shortcuts ioc/domain CRITICAL",
+		"safari_history ioc/domain CRITICAL", "safari_history safari_history/fast-redirect MEDIUM", "safari_browser_state ioc/domain CRITICAL",
+		"chrome_history ioc/domain CRITICAL", "chrome_history chrome_history/fast-redirect MEDIUM", "chrome_favicon ioc/domain CRITICAL",
+		"firefox_history ioc/domain CRITICAL", "firefox_favicon ioc/domain CRITICAL",
+		"webkit_resource_load_statistics ioc/domain CRITICAL", "webkit_session_resource_log ioc/domain CRITICAL",
+		"webkit_session_resource_log webkit_session_resource_log/suspicious-redirect HIGH",
+		"datausage ioc/process CRITICAL", "datausage ioc/process CRITICAL", // bh, BackupAgent
+		"datausage datausage/deleted-process HIGH", "datausage datausage/missing-process LOW",
+		"datausage datausage/binary-not-found MEDIUM", // bh has no program in the dump
+		"os_analytics_ad_daily ioc/process CRITICAL", "os_analytics_ad_daily ioc/process CRITICAL",
+		"locationd_clients ioc/process HIGH", "id_status_cache ioc/email CRITICAL", "id_status_cache ioc/email CRITICAL",
+		"id_status_cache id_status_cache/nul-bytes HIGH", "tcc ioc/process CRITICAL", "tcc tcc/path-client-sensitive MEDIUM",
+		"global_preferences global_preferences/lockdown-mode LOW",
+		// applications, from the bundle containers.
+		"applications ioc/process CRITICAL", "applications applications/not-from-app-store MEDIUM",
+		"applications applications/alternative-marketplace LOW", "applications applications/testflight LOW",
+		"applications applications/computer-sync LOW", "applications applications/no-store-metadata LOW",
+		// Dump-only modules.
+		"shutdown_log ioc/process CRITICAL", "shutdown_log shutdown_log/suspicious-path HIGH",
+		"shutdown_log shutdown_log/repeated-delays MEDIUM", "shutdown_log shutdown_log/staged-update-component INFORMATIONAL",
+		"netusage ioc/process CRITICAL", "netusage netusage/binary-not-found MEDIUM",
+		"netusage netusage/deleted-process HIGH", "netusage netusage/missing-process LOW",
+		"filesystem ioc/file_name HIGH", // roleaccountd.plist, staged in DatabaseDomain
+		"filesystem ioc/process HIGH",   // the roleaccountd program in roleaccountd.staging
+		"filesystem ioc/process MEDIUM", // Apple's BackupAgent on the system volume
+		"analytics ioc/process CRITICAL", "analytics ioc/domain CRITICAL", "cache_files ioc/domain CRITICAL",
+		"safari_favicon ioc/domain CRITICAL", "webkit_indexeddb ioc/domain CRITICAL",
+		"webkit_local_storage ioc/domain CRITICAL", "webkit_safari_view_service ioc/domain CRITICAL",
+	} {
+		want[w]++
 	}
 	for name, input := range inputs {
 		t.Run(name, func(t *testing.T) {
@@ -74,23 +93,45 @@ func TestCheckFS(t *testing.T) {
 			if code != ExitAlerts {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}
-			found := map[string]bool{}
+			found := map[string]int{}
 			for _, a := range readAlerts(t, out) {
-				found[a["module"].(string)+" "+a["check"].(string)+" "+a["level"].(string)] = true
+				found[a["module"].(string)+" "+a["check"].(string)+" "+a["level"].(string)]++
 			}
-			var missing []string
-			for _, w := range want {
-				if !found[w] {
-					missing = append(missing, w)
+			if diff := cmp.Diff(want, found); diff != "" {
+				t.Errorf("alerts of the %s dump by module, check and level (-planted +found):\n%s", name, diff)
+			}
+			// Every dump module ran and read its artifact; those without checks
+			// (ios_version_history, analytics_ios_versions…) show it by their records.
+			info, err := os.ReadFile(filepath.Join(out, "info.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range list.ForKind(acquire.IOSFilesystem) {
+				st := moduleStatus(t, info, m.Info().Name)
+				if st["status"] != "ok" || st["records"].(float64) == 0 {
+					t.Errorf("module %s: %v", m.Info().Name, st)
 				}
-			}
-			if len(missing) > 0 {
-				t.Errorf("traces not found in the %s dump: %q", name, missing)
 			}
 		})
 	}
 	if diff := cmp.Diff(before, hashTree(t, dir)); diff != "" {
 		t.Fatalf("the evidence changed (-before +after):\n%s", diff)
+	}
+}
+
+// TestCleanTwinDumpRaisesNoSevereAlert checks the clean twin of the scenario dump (the
+// same innocent content, no planted trace) with the demo indicators.
+func TestCleanTwinDumpRaisesNoSevereAlert(t *testing.T) {
+	dir, iocs := writeDump(t, false)
+	out := filepath.Join(t.TempDir(), "r")
+	code, _, stderr := run(t, "ios", "check-fs", "-q", "-i", iocs, "-o", out, dir)
+	if code != ExitClean {
+		t.Errorf("exit %d on the clean twin:\n%s", code, stderr)
+	}
+	for _, a := range readAlerts(t, out) {
+		if lv := a["level"]; lv == "HIGH" || lv == "CRITICAL" {
+			t.Errorf("severe alert on the clean twin: %v %v", a["check"], a["message"])
+		}
 	}
 }
 
