@@ -9,14 +9,15 @@ import (
 	"github.com/spytrace/spytrace/internal/check"
 )
 
-// SuspiciousPath is raised for a process whose program lives in a system database,
-// staging or temporary folder, where no iOS or App Store program is installed.
+// SuspiciousPath is raised for a process whose program, or a binary image loaded in a
+// process, lives in a system database, staging or temporary folder, where no iOS or
+// App Store program is installed.
 var SuspiciousPath = check.Heuristic{
 	ID:    "sysdiagnose_ps/suspicious-path",
 	Level: alert.High,
-	Meaning: "When the sysdiagnose was taken, a program was running from a folder where iOS keeps data and temporary files " +
-		"(/private/var/db/, /private/var/tmp/, /tmp/), not from the system or app folders. iOS and App Store apps do not run " +
-		"from there. Pegasus was found running from /private/var/db/com.apple.xpc.roleaccountd.staging/ under names that imitate " +
+	Meaning: "When the sysdiagnose was taken, a program was running (or a library was loaded into a process) from a folder where " +
+		"iOS keeps data and temporary files (/private/var/db/, /private/var/tmp/, /tmp/), not from the system or app folders. " +
+		"iOS and App Store apps do not run from there. Pegasus was found running from /private/var/db/com.apple.xpc.roleaccountd.staging/ under names that imitate " +
 		"iOS daemons, and other implants stage their binaries in temporary folders.",
 	FalsePositive: "iOS software updates stage their own programs in /private/var/db/com.apple.xpc.roleaccountd.staging/ while an " +
 		"update is being applied, so a process there during or just after an update can be innocent. Jailbreak tools and " +
@@ -56,12 +57,17 @@ type checker struct {
 
 // Check implements check.Checker.
 func (c *checker) Check(v any, r *check.Reporter) {
-	rec, ok := v.(*Record)
-	if !ok {
-		return
+	switch rec := v.(type) {
+	case *Record:
+		c.checkProcess(rec, r)
+	case *Image:
+		c.checkImage(rec, r)
 	}
+}
+
+func (c *checker) checkProcess(rec *Record, r *check.Reporter) {
 	t := rec.CollectionTime.Time
-	where := fmt.Sprintf("the processes running when the sysdiagnose was taken (%s: %s)", rec.SourceFile, rec.Summary())
+	where := fmt.Sprintf("the processes running when the sysdiagnose was taken (%s: %s)", strings.Join(rec.Sources, ", "), rec.Summary())
 	name := rec.Path
 	if name == "" {
 		name = rec.ProcessName
@@ -75,6 +81,19 @@ func (c *checker) Check(v any, r *check.Reporter) {
 			SuspiciousPath.Raise(r, fmt.Sprintf("Process %q (pid %d) was running from %s, a folder no iOS or App Store program runs from: %s",
 				rec.ProcessName, rec.PID, folder, rec.Path), t, rec)
 		}
+	}
+}
+
+func (c *checker) checkImage(im *Image, r *check.Reporter) {
+	if im.Path == "" {
+		return
+	}
+	t := im.CollectionTime.Time
+	where := fmt.Sprintf("the binary images loaded when the sysdiagnose was taken (%s: %s)", im.SourceFile, im.Summary())
+	c.env.FilePath(r, alert.High, im.Path, where, t, im)
+	if folder := suspiciousFolder(im.Path); folder != "" {
+		SuspiciousPath.Raise(r, fmt.Sprintf("A binary image loaded by %s was in %s, a folder no iOS or App Store program runs from: %s",
+			strings.Join(im.LoadedBy, ", "), folder, im.Path), t, im)
 	}
 }
 

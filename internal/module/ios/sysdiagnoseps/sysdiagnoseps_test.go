@@ -55,16 +55,19 @@ func TestRecords(t *testing.T) {
 		t.Fatalf("status %s (%s %v), want ok", o.Status.State, o.Status.Reason, o.Status.Problems)
 	}
 	const at = "2024-04-02 08:15:30.000000"
+	both := []any{"ps.txt", "ps_thread.txt"}
 	want := []map[string]any{
 		{"user": "root", "uid": 0.0, "pid": 1.0, "ppid": 0.0, "started": "Mon08AM", "command": "/sbin/launchd", "path": "/sbin/launchd",
-			"process_name": "launchd", "source_file": "ps.txt", "collection_time": at},
+			"process_name": "launchd", "uuid": "", "start_time": nil, "source_file": "ps.txt", "sources": both, "collection_time": at},
 		{"user": "root", "uid": 0.0, "pid": 41.0, "ppid": 1.0, "started": "Mon08AM", "command": "/usr/libexec/UserEventAgent (System)",
-			"path": "/usr/libexec/UserEventAgent", "process_name": "UserEventAgent", "source_file": "ps.txt", "collection_time": at},
+			"path": "/usr/libexec/UserEventAgent", "process_name": "UserEventAgent", "uuid": "", "start_time": nil, "source_file": "ps.txt",
+			"sources": both, "collection_time": at},
 		{"user": "mobile", "uid": 501.0, "pid": 812.0, "ppid": 1.0, "started": "9:41AM",
 			"command": "/private/var/containers/Bundle/Application/0A1B/My App.app/My App -launchedBy springboard",
-			"path":    "/private/var/containers/Bundle/Application/0A1B/My App.app/My App", "process_name": "My App", "source_file": "ps.txt", "collection_time": at},
+			"path":    "/private/var/containers/Bundle/Application/0A1B/My App.app/My App", "process_name": "My App", "uuid": "", "start_time": nil,
+			"source_file": "ps.txt", "sources": []any{"ps.txt"}, "collection_time": at},
 		{"user": "mobile", "uid": nil, "pid": 900.0, "ppid": 1.0, "started": "10:02AM", "command": signal, "path": signal,
-			"process_name": "Signal", "source_file": "ps_thread.txt", "collection_time": at},
+			"process_name": "Signal", "uuid": "", "start_time": nil, "source_file": "ps_thread.txt", "sources": []any{"ps_thread.txt"}, "collection_time": at},
 	}
 	if diff := cmp.Diff(want, o.List(t)); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
@@ -94,9 +97,9 @@ func TestLegacyLayoutWithoutLog(t *testing.T) {
 	}
 	want := []map[string]any{
 		{"user": "root", "uid": 0.0, "pid": 0.0, "ppid": 0.0, "started": "14Jan19", "command": "kernel_task", "path": "",
-			"process_name": "kernel_task", "source_file": "ps.txt", "collection_time": nil},
+			"process_name": "kernel_task", "uuid": "", "start_time": nil, "source_file": "ps.txt", "sources": []any{"ps.txt"}, "collection_time": nil},
 		{"user": "root", "uid": 0.0, "pid": 1.0, "ppid": 0.0, "started": "14Jan19", "command": "/sbin/launchd", "path": "/sbin/launchd",
-			"process_name": "launchd", "source_file": "ps.txt", "collection_time": nil},
+			"process_name": "launchd", "uuid": "", "start_time": nil, "source_file": "ps.txt", "sources": []any{"ps.txt"}, "collection_time": nil},
 	}
 	if diff := cmp.Diff(want, o.List(t)); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
