@@ -3,8 +3,8 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -135,34 +135,17 @@ func TestCleanTwinDumpRaisesNoSevereAlert(t *testing.T) {
 	}
 }
 
-// TestCheckSysdiagnose checks a sysdiagnose archive (its folder and its .tar.gz, with the
-// phone's top folder) with a planted process, crash and shutdown.log, and its clean twin.
+// TestCheckSysdiagnose checks the scenario's sysdiagnose archive (its folder and its
+// .tar.gz, with the phone's top folder), which holds one trace per module and heuristic
+// (fixture.ScenarioSysdiagnose), and its clean twin.
 func TestCheckSysdiagnose(t *testing.T) {
 	d := demoCopy(t)
 	build := func(attack bool) (string, string) {
-		spec := fixture.SampleSysdiagnose(fixture.Epoch, 40, 3)
-		sl := fixture.SampleShutdownLog(fixture.Epoch, 15, 3)
-		if attack {
-			fixture.PlantSysdiagnoseProcess(&spec, fixture.SysdiagnoseImplant, 4242)
-			fixture.PlantSysdiagnoseExploitCrash(&spec, fixture.DemoAttack)
-			fixture.PlantShutdownStickyProcess(&sl, fixture.SysdiagnoseImplant, fixture.DemoAttack.Add(time.Hour))
-		}
-		files := fixture.SysdiagnoseFiles(spec)
 		root := filepath.Join(t.TempDir(), "in")
-		top := filepath.Join(root, "sysdiagnose_2026.03.14_09-26-53+0100_iPhone-OS_iPhone_21D61")
-		write := func(name string, data []byte) {
-			p := filepath.Join(top, filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
+		top, _, err := fixture.WriteScenarioSysdiagnose(root, attack)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for name, f := range files {
-			write(name, f.Data)
-		}
-		write(fixture.ShutdownLogSysdiagnosePath, fixture.ShutdownLogText(sl))
 		archive := filepath.Join(t.TempDir(), "sysdiagnose.tar.gz")
 		f, err := os.Create(archive)
 		if err != nil {
@@ -176,8 +159,30 @@ func TestCheckSysdiagnose(t *testing.T) {
 	}
 	folder, archive := build(true)
 	before := hashTree(t, folder)
-	want := []string{"sysdiagnose_ps sysdiagnose_ps/suspicious-path HIGH", "sysdiagnose_crashes sysdiagnose_crashes/exploit-target MEDIUM",
-		"shutdown_log shutdown_log/suspicious-path HIGH"}
+	want := map[string]int{}
+	for _, w := range []string{
+		"sysdiagnose_info sysdiagnose_info/outdated-ios LOW",
+		"sysdiagnose_ps sysdiagnose_ps/suspicious-path HIGH", // roleaccountd in roleaccountd.staging
+		"sysdiagnose_ps ioc/process CRITICAL",                // roleaccountd
+		"sysdiagnose_ps ioc/process CRITICAL",                // bh, in taskinfo.txt only
+		"sysdiagnose_ps sysdiagnose_ps/suspicious-path HIGH", // a library loaded from the staging folder
+		"sysdiagnose_crashes sysdiagnose_crashes/exploit-target MEDIUM", "sysdiagnose_crashes ioc/process CRITICAL",
+		"shutdown_log shutdown_log/suspicious-path HIGH", "shutdown_log ioc/process CRITICAL",
+		"shutdown_log shutdown_log/repeated-delays MEDIUM",
+		"sysdiagnose_profiles ioc/profile CRITICAL", "sysdiagnose_profiles ioc/profile CRITICAL", // stub and settings event
+		"sysdiagnose_profiles sysdiagnose_profiles/notification-settings MEDIUM",
+		"sysdiagnose_profiles sysdiagnose_profiles/profile-operation LOW",
+		"sysdiagnose_profiles sysdiagnose_profiles/root-certificate MEDIUM",
+		"sysdiagnose_profiles sysdiagnose_profiles/network-traffic LOW",
+		"sysdiagnose_profiles sysdiagnose_profiles/mdm-enrollment LOW",
+		"sysdiagnose_profiles ioc/process CRITICAL",
+		"sysdiagnose_mobile_installation ioc/process CRITICAL",
+		"sysdiagnose_mobile_installation sysdiagnose_mobile_installation/developer-install MEDIUM",
+		"sysdiagnose_mobile_installation sysdiagnose_mobile_installation/computer-install LOW",
+		"sysdiagnose_mobile_installation sysdiagnose_mobile_installation/short-lived-app LOW",
+	} {
+		want[w]++
+	}
 	for name, input := range map[string]string{"folder": filepath.Dir(folder), "tar.gz": archive} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "r")
@@ -185,14 +190,27 @@ func TestCheckSysdiagnose(t *testing.T) {
 			if code != ExitAlerts {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}
-			found := map[string]bool{}
+			found := map[string]int{}
 			for _, a := range readAlerts(t, out) {
-				found[a["module"].(string)+" "+a["check"].(string)+" "+a["level"].(string)] = true
+				found[a["module"].(string)+" "+a["check"].(string)+" "+a["level"].(string)]++
 			}
-			for _, w := range want {
-				if !found[w] {
-					t.Errorf("planted trace not found: %q (got %v)", w, found)
+			if diff := cmp.Diff(want, found); diff != "" {
+				t.Errorf("alerts by module, check and level (-planted +found):\n%s", diff)
+			}
+			info, err := os.ReadFile(filepath.Join(out, "info.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range list.ForKind(acquire.IOSSysdiagnose) {
+				st := moduleStatus(t, info, m.Info().Name)
+				if st["status"] != "ok" || st["records"].(float64) == 0 {
+					t.Errorf("module %s: %v", m.Info().Name, st)
 				}
+			}
+			// The phone's zone, from the archive's name, is in the results.
+			data, err := os.ReadFile(filepath.Join(out, "sysdiagnose_info.json"))
+			if err != nil || !strings.Contains(string(data), `"timezone_offset": "+02:00"`) {
+				t.Errorf("sysdiagnose_info.json lacks the phone's zone: %s %v", data, err)
 			}
 		})
 	}
