@@ -453,18 +453,26 @@ func TestListModulesVersionCompletion(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	dir := t.TempDir()
-	code, _, stderr := run(t, "demo", "--dir", dir)
-	if code != ExitClean {
-		t.Fatalf("demo exit %d:\n%s", code, stderr)
+	for _, kind := range []string{"backup", "fs", "sysdiagnose"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			code, _, stderr := run(t, "demo", "--kind", kind, "--dir", dir)
+			if code != ExitClean {
+				t.Fatalf("demo exit %d:\n%s", code, stderr)
+			}
+			command := map[string]string{"backup": "check-backup", "fs": "check-fs", "sysdiagnose": "check-sysdiagnose"}[kind]
+			for _, want := range []string{"planted traces", "CRITICAL", "spytrace ios " + command, "results in " + filepath.Join(dir, "results")} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("demo output lacks %q:\n%s", want, stderr)
+				}
+			}
+			if len(readAlerts(t, filepath.Join(dir, "results"))) == 0 {
+				t.Error("the demo raised no alert")
+			}
+		})
 	}
-	for _, want := range []string{"planted traces", "CRITICAL", "results in " + filepath.Join(dir, "results")} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("demo output lacks %q:\n%s", want, stderr)
-		}
-	}
-	if len(readAlerts(t, filepath.Join(dir, "results"))) == 0 {
-		t.Error("the demo raised no alert")
+	if code, _, stderr := run(t, "demo", "--kind", "android"); code != ExitUsage || !strings.Contains(stderr, "backup, fs or sysdiagnose") {
+		t.Errorf("unknown kind: exit %d\n%s", code, stderr)
 	}
 }
 

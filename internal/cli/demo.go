@@ -11,7 +11,10 @@ import (
 	"github.com/spytrace/spytrace/internal/safetext"
 )
 
-const demoLong = `Build a synthetic iPhone backup with planted spyware traces, and check it.
+const demoLong = `Build a synthetic iPhone acquisition with planted spyware traces, and check it.
+
+--kind chooses the acquisition: an iTunes/Finder backup (the default), a full file-system
+dump (checked as a .tar.gz, read in place) or a sysdiagnose archive (.tar.gz).
 
 The demo backup holds ordinary, innocent content (messages, browsing, apps' network use,
 permissions, files) and, on top of it, the traces of a Pegasus-style attack laid out as
@@ -25,18 +28,25 @@ even though it raises alerts: they are the point of the demo.`
 
 func (e *env) demoCommand() *cobra.Command {
 	var cfg checkConfig
-	var dir string
+	var dir, kind string
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Check a demo backup with planted traces, to see what spytrace reports",
+		Short: "Check a demo acquisition with planted traces, to see what spytrace reports",
 		Long:  demoLong,
-		Example: `  # Build the demo in a temporary folder and check it
+		Example: `  # Build the demo backup in a temporary folder and check it
   spytrace demo
+
+  # The same phone as a file-system dump, or as a sysdiagnose archive
+  spytrace demo --kind fs
+  spytrace demo --kind sysdiagnose
 
   # Build it in a chosen folder
   spytrace demo --dir /tmp/spytrace-demo`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if kind != "backup" && kind != "fs" && kind != "sysdiagnose" {
+				return usageError{fmt.Errorf("--kind %q: use backup, fs or sysdiagnose", kind)}
+			}
 			if dir == "" {
 				var err error
 				if dir, err = os.MkdirTemp("", "spytrace-demo-"); err != nil {
@@ -50,8 +60,24 @@ func (e *env) demoCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			traces, evidence := d.Traces, d.Backup
+			switch kind {
+			case "fs":
+				if traces, err = fixture.WriteScenarioFilesystem(filepath.Join(dir, "dump"), fixture.DemoSize, true); err == nil {
+					evidence = filepath.Join(dir, "dump.tar.gz")
+					err = tarFolder(filepath.Join(dir, "dump"), evidence)
+				}
+			case "sysdiagnose":
+				if _, traces, err = fixture.WriteScenarioSysdiagnose(filepath.Join(dir, "sysdiagnose"), true); err == nil {
+					evidence = filepath.Join(dir, "sysdiagnose.tar.gz")
+					err = tarFolder(filepath.Join(dir, "sysdiagnose"), evidence)
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("build the demo %s: %w", kind, err)
+			}
 			fmt.Fprintln(e.stderr, "spytrace: planted traces (what the check should find):")
-			for _, t := range d.Traces {
+			for _, t := range traces {
 				fmt.Fprintf(e.stderr, "  %s\n", safetext.Terminal(t))
 			}
 			cfg.IOCs = []string{d.Indicators}
@@ -60,8 +86,17 @@ func (e *env) demoCommand() *cobra.Command {
 			if cfg.Output == "" {
 				cfg.Output = filepath.Join(dir, "results")
 			}
-			fmt.Fprintf(e.stderr, "spytrace: running: spytrace ios check-backup --iocs %s --output %s %s\n\n", d.Indicators, cfg.Output, d.Backup)
-			if err := e.checkBackup(cmd.Context(), cfg, d.Backup, "demo"); err != nil {
+			command := map[string]string{"backup": "check-backup", "fs": "check-fs", "sysdiagnose": "check-sysdiagnose"}[kind]
+			fmt.Fprintf(e.stderr, "spytrace: running: spytrace ios %s --iocs %s --output %s %s\n\n", command, d.Indicators, cfg.Output, evidence)
+			switch kind {
+			case "fs":
+				err = e.checkFS(cmd.Context(), cfg, evidence)
+			case "sysdiagnose":
+				err = e.checkSysdiagnose(cmd.Context(), cfg, evidence)
+			default:
+				err = e.checkBackup(cmd.Context(), cfg, evidence, "demo")
+			}
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "spytrace: demo evidence kept in %s (remove it when done)\n", dir)
@@ -70,9 +105,24 @@ func (e *env) demoCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&dir, "dir", "", "folder to build the demo in (default: a new temporary folder)")
+	f.StringVar(&kind, "kind", "backup", "acquisition to build: backup, fs (file-system dump) or sysdiagnose")
+	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions([]string{"backup", "fs", "sysdiagnose"}, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVarP(&cfg.Output, "output", "o", "", "results folder (default: <dir>/results)")
 	f.BoolVarP(&cfg.Quiet, "quiet", "q", false, "show only warnings, errors and the final summary")
 	_ = cmd.MarkFlagDirname("dir")
 	_ = cmd.MarkFlagDirname("output")
 	return cmd
+}
+
+// tarFolder writes the folder dir as the .tar.gz archive p.
+func tarFolder(dir, p string) error {
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	if err := fixture.TarDirectory(dir, f, true); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
