@@ -19,8 +19,10 @@ never followed.
 
 Every module that reads a backup artifact also runs on the dump (the dump serves the
 backup's domain names, every app container included), plus the modules that only a dump
-allows (netusage, analytics, shutdown.log, WebKit folders, cache files…). A .tar.gz cannot
-be read at random: the files the modules name are kept in memory during one pass (64 MiB
+allows (netusage, analytics, shutdown.log, WebKit folders, cache files, every entry of the
+file system…), and the apps are read from their bundle containers. The dump is listed
+once, and every module that needs the whole tree shares that listing. A .tar.gz cannot be
+read at random: the files the modules name are kept in memory during one pass (256 MiB
 in all, 16 MiB per file); others are reported as not retained.
 
 Indicators, results folder and exit statuses are those of check-backup.`
@@ -89,8 +91,10 @@ Privacy & Security › Analytics & Improvements › Analytics Data, after pressi
 buttons and the side button), or the folder it unpacks to. Any owner can make one, without
 a computer. The archive is read in place, never extracted.
 
-Modules: shutdown.log (iShutdown's heuristics), the process lists (ps.txt, ps_thread.txt)
-and the crash reports (crashes_and_spins/*.ips). Unified logs are not read.
+Modules: the phone and its time zone (from the archive's name), shutdown.log (iShutdown's
+heuristics), the process census (ps.txt, ps_thread.txt, taskinfo.txt, spindump), the crash
+reports (crashes_and_spins/*.ips), configuration profiles (logs/MCState) and app installs
+(logs/MobileInstallation). Unified logs are not read.
 
 Indicators, results folder and exit statuses are those of check-backup.`
 
@@ -131,7 +135,8 @@ func (e *env) checkSysdiagnose(ctx context.Context, cfg checkConfig, target stri
 			want = append(want, m.Info().Paths...)
 		}
 		// A sysdiagnose archive is small: its process lists and reports are kept whole.
-		want = append(want, "sysdiagnose.log", "ps.txt", "ps_thread.txt", "crashes_and_spins/*", "crashes_and_spins/*/*", "crashes_and_spins/*/*/*")
+		want = append(want, "sysdiagnose.log", "ps.txt", "ps_thread.txt", "taskinfo.txt", "spindump-nosymbols.txt",
+			"crashes_and_spins/*", "crashes_and_spins/*/*", "crashes_and_spins/*/*/*")
 		arch, err := iosfs.OpenSysdiagnose(ctx, target, iosfs.Options{Want: want})
 		if err != nil {
 			return nil, err
