@@ -135,7 +135,7 @@ func (c *checker) Check(v any, r *check.Reporter) {
 // channel raises DeveloperInstall or ComputerInstall for an install outside the App
 // Store.
 func (c *checker) channel(rec *Record, r *check.Reporter) {
-	when := rec.TimestampLocal + " (phone time)"
+	when := whenText(rec)
 	via := ""
 	if rec.RequestedBy != "" {
 		via = ", requested by " + rec.RequestedBy
@@ -177,8 +177,17 @@ func (c *checker) shortLived(rec *Record, r *check.Reporter) {
 	if d < 0 || d > shortLived {
 		return
 	}
-	ShortLivedApp.Raise(r, fmt.Sprintf("App %s was uninstalled on %s (phone time), %s after it was installed",
-		rec.BundleID, rec.TimestampLocal, d.Round(time.Second)), rec.Timestamp.Time, rec)
+	ShortLivedApp.Raise(r, fmt.Sprintf("App %s was uninstalled on %s, %s after it was installed",
+		rec.BundleID, whenText(rec), d.Round(time.Second)), rec.Timestamp.Time, rec)
+}
+
+// whenText says when a record happened: in UTC with the phone's clock beside it, or the
+// phone's clock alone when its zone is unknown.
+func whenText(rec *Record) string {
+	if rec.Timestamp.IsZero() {
+		return rec.TimestampLocal + " (phone time, zone unknown)"
+	}
+	return rec.Timestamp.String() + " UTC (" + rec.TimestampLocal + " phone time)"
 }
 
 // parseLocal reads a timestamp_local value.
