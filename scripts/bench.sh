@@ -22,7 +22,7 @@ if [ ! -d "$work/backup" ]; then
 fi
 if [ "${BENCH_FS:-}" = 1 ] && [ ! -d "$work/dump" ]; then
   echo "== generating the benchmark file-system dump in $work"
-  go run ./internal/fixture/gen -out "$work" -fs -iocs 1000
+  go run ./internal/fixture/gen -out "$work" -fs -iocs ""
 fi
 backup=$(ls -d "$work"/backup/*/)
 echo "== backup: $(du -sh "$backup" | cut -f1), $(ls "$backup" | wc -l) entries at its root"

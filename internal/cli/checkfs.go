@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -22,8 +23,10 @@ backup's domain names, every app container included), plus the modules that only
 allows (netusage, analytics, shutdown.log, WebKit folders, cache files, every entry of the
 file system…), and the apps are read from their bundle containers. The dump is listed
 once, and every module that needs the whole tree shares that listing. A .tar.gz cannot be
-read at random: the files the modules name are kept in memory during one pass (256 MiB
-in all, 16 MiB per file); others are reported as not retained.
+read at random: the files the modules name are kept during its one pass, in memory (256
+MiB in all, 16 MiB per file) or, when larger, as private copies of those files in the
+system's temporary folder (16 GiB at most, removed at the end); other files are listed
+but reported as not retained.
 
 Indicators, results folder and exit statuses are those of check-backup.`
 
@@ -66,7 +69,7 @@ func (e *env) checkFS(ctx context.Context, cfg checkConfig, target string) error
 			want = append(want, m.Info().Paths...)
 			names = append(names, m.Info().Names...)
 		}
-		dump, err := iosfs.Open(ctx, target, iosfs.Options{Want: want, WantNames: names})
+		dump, err := iosfs.Open(ctx, target, iosfs.Options{Want: want, WantNames: names, SpillDir: os.TempDir()})
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +140,7 @@ func (e *env) checkSysdiagnose(ctx context.Context, cfg checkConfig, target stri
 		// A sysdiagnose archive is small: its process lists and reports are kept whole.
 		want = append(want, "sysdiagnose.log", "ps.txt", "ps_thread.txt", "taskinfo.txt", "spindump-nosymbols.txt",
 			"crashes_and_spins/*", "crashes_and_spins/*/*", "crashes_and_spins/*/*/*")
-		arch, err := iosfs.OpenSysdiagnose(ctx, target, iosfs.Options{Want: want})
+		arch, err := iosfs.OpenSysdiagnose(ctx, target, iosfs.Options{Want: want, SpillDir: os.TempDir()})
 		if err != nil {
 			return nil, err
 		}

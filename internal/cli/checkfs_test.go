@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +69,9 @@ func TestCheckFS(t *testing.T) {
 		"locationd_clients ioc/process HIGH", "id_status_cache ioc/email CRITICAL", "id_status_cache ioc/email CRITICAL",
 		"id_status_cache id_status_cache/nul-bytes HIGH", "tcc ioc/process CRITICAL", "tcc tcc/path-client-sensitive MEDIUM",
 		"global_preferences global_preferences/lockdown-mode LOW",
+		"configuration_profiles ioc/profile CRITICAL", "configuration_profiles configuration_profiles/notification-settings MEDIUM",
+		"configuration_profiles configuration_profiles/root-certificate MEDIUM", "configuration_profiles configuration_profiles/network-traffic LOW",
+		"configuration_profiles configuration_profiles/mdm-enrollment LOW", "profile_events profile_events/operation LOW",
 		// applications, from the bundle containers.
 		"applications ioc/process CRITICAL", "applications applications/not-from-app-store MEDIUM",
 		"applications applications/alternative-marketplace LOW", "applications applications/testflight LOW",
@@ -105,6 +109,12 @@ func TestCheckFS(t *testing.T) {
 			info, err := os.ReadFile(filepath.Join(out, "info.json"))
 			if err != nil {
 				t.Fatal(err)
+			}
+			var facts struct {
+				Problems []any `json:"problems"`
+			}
+			if err := json.Unmarshal(info, &facts); err != nil || len(facts.Problems) != 0 {
+				t.Errorf("acquisition problems in a sound dump: %v %v", facts.Problems, err)
 			}
 			for _, m := range list.ForKind(acquire.IOSFilesystem) {
 				st := moduleStatus(t, info, m.Info().Name)

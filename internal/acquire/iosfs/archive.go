@@ -49,9 +49,9 @@ func (d *tarIndex) reason(why uint8) string {
 	case notWanted:
 		return "a .tar.gz has no random access and its name matched none of the patterns the modules asked for (Options.Want) during the single indexing pass"
 	case tooLarge:
-		return fmt.Sprintf("a .tar.gz has no random access and the file is larger than the per-file in-memory limit (%d bytes)", d.opt.MaxFileInMemory)
+		return fmt.Sprintf("a .tar.gz has no random access and the file is larger than the per-file in-memory limit (%d bytes), with no room left in the private copies (Options.SpillDir, %d bytes)", d.opt.MaxFileInMemory, d.opt.MaxSpillBytes)
 	case budgetSpent:
-		return fmt.Sprintf("a .tar.gz has no random access and the in-memory budget (%d bytes) was spent on earlier files", d.opt.MaxInMemory)
+		return fmt.Sprintf("a .tar.gz has no random access and the in-memory budget (%d bytes) and the private copies' (Options.SpillDir, %d bytes) were spent on earlier files", d.opt.MaxInMemory, d.opt.MaxSpillBytes)
 	case readFailed:
 		return "its content could not be read from the archive"
 	case sparseInTar:
@@ -68,6 +68,7 @@ type node struct {
 	entry *TarEntry // nil for folders implied by their content
 	off   int64     // offset of the content in a plain tar, -1 if none
 	data  []byte    // content kept from a .tar.gz
+	spill string    // or the private file it was written to
 	why   uint8
 }
 
@@ -86,6 +87,9 @@ type tarIndex struct {
 	want        *matcher
 	prefix      string // the chosen root folder, "" or "X"
 	budgetNoted bool
+	spillDir    string // private folder of the files too large to keep in memory
+	spilled     int64
+	spillNoted  bool
 
 	problems  []problemRec
 	symlinks  int
@@ -267,9 +271,14 @@ func (d *Dump) openArchive(ctx context.Context, p string, opt Options) error {
 
 // indexTar reads an archive once and indexes it. r must be at its start; size is its
 // length (for a plain tar, to check data offsets).
-func indexTar(ctx context.Context, r io.ReadSeeker, size int64, gz bool, opt Options) (*tarIndex, error) {
+func indexTar(ctx context.Context, r io.ReadSeeker, size int64, gz bool, opt Options) (_ *tarIndex, err error) {
 	opt = opt.withDefaults()
 	x := &tarIndex{opt: opt, gz: gz, nodes: map[string]*node{}, size: size}
+	defer func() {
+		if err != nil && x.spillDir != "" {
+			os.RemoveAll(x.spillDir)
+		}
+	}()
 	g := &guard{maxBytes: opt.MaxBytes, maxRatio: opt.MaxRatio, seeker: r}
 	var src io.Reader
 	if gz {
@@ -288,6 +297,11 @@ func indexTar(ctx context.Context, r io.ReadSeeker, size int64, gz bool, opt Opt
 		src = br
 		x.want = newMatcher(append(opt.Want, metadataPatterns()...))
 		x.want.setNames(opt.WantNames)
+		if opt.SpillDir != "" {
+			if x.spillDir, err = os.MkdirTemp(opt.SpillDir, "spytrace-tgz-"); err != nil {
+				return nil, fmt.Errorf("private folder for large files: %w", err)
+			}
+		}
 	} else {
 		g.r = r
 		src = plainGuard{g}
@@ -463,7 +477,9 @@ const (
 	maxMetaTotal = 32 << 20
 )
 
-// keep reads the content of a .tar.gz entry into memory if it is wanted and fits.
+// keep reads the content of a .tar.gz entry into memory if it is wanted and fits, or
+// else into a private file of the spill folder (a copy of that one file, as SQLite
+// needs to read a database from a file anyway) if there is room.
 func (x *tarIndex) keep(name string, n *node, tr *tar.Reader) error {
 	meta := x.want.isMeta(name)
 	switch {
@@ -474,15 +490,13 @@ func (x *tarIndex) keep(name string, n *node, tr *tar.Reader) error {
 		n.why = budgetSpent
 		return nil
 	case !meta && n.size > x.opt.MaxFileInMemory:
-		n.why = tooLarge
-		return nil
+		return x.spillOut(name, n, tr, tooLarge)
 	case !meta && x.kept+n.size > x.opt.MaxInMemory:
-		n.why = budgetSpent
-		if !x.budgetNoted {
+		if !x.budgetNoted && x.spillDir == "" {
 			x.budgetNoted = true
 			x.problem("limit_reached", name, fmt.Sprintf("the in-memory budget of a .tar.gz (Options.MaxInMemory, %d bytes) is spent; this and later wanted files are listed but cannot be read", x.opt.MaxInMemory))
 		}
-		return nil
+		return x.spillOut(name, n, tr, budgetSpent)
 	}
 	data := make([]byte, 0, n.size)
 	buf := bytes.NewBuffer(data)
@@ -496,6 +510,36 @@ func (x *tarIndex) keep(name string, n *node, tr *tar.Reader) error {
 	} else {
 		x.kept += n.size
 	}
+	return nil
+}
+
+// spillOut writes the content of a wanted entry too large for memory into the spill
+// folder, or marks it not retained (why) when there is none or it is full.
+func (x *tarIndex) spillOut(name string, n *node, tr *tar.Reader, why uint8) error {
+	if x.spillDir == "" || x.spilled+n.size > x.opt.MaxSpillBytes {
+		n.why = why
+		if x.spillDir != "" && !x.spillNoted {
+			x.spillNoted = true
+			x.problem("limit_reached", name, fmt.Sprintf("the private copies of a .tar.gz's large files (Options.MaxSpillBytes, %d bytes) are full; this and later large wanted files are listed but cannot be read", x.opt.MaxSpillBytes))
+		}
+		return nil
+	}
+	f, err := os.CreateTemp(x.spillDir, "entry-")
+	if err != nil {
+		n.why = readFailed
+		return fmt.Errorf("spill %s: %w", name, err)
+	}
+	_, err = io.CopyN(f, tr, n.size)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		n.why = readFailed
+		os.Remove(f.Name())
+		return err
+	}
+	n.spill = f.Name()
+	x.spilled += n.size
 	return nil
 }
 
@@ -594,6 +638,12 @@ func (x *tarIndex) open(name string, fi *fileInfo) (fs.File, error) {
 		return nil, fs.ErrNotExist
 	}
 	switch {
+	case n.spill != "":
+		f, err := os.Open(n.spill)
+		if err != nil {
+			return nil, err
+		}
+		return &spillFile{File: f, info: fi}, nil
 	case n.data != nil || (x.gz && n.why == keptOK):
 		return &memFile{reader: bytes.NewReader(n.data), info: fi}, nil
 	case n.off >= 0 && x.ra != nil:
@@ -615,6 +665,10 @@ func (x *tarIndex) localPath(string) (string, error) {
 }
 
 func (x *tarIndex) close() error {
+	if x.spillDir != "" {
+		os.RemoveAll(x.spillDir)
+		x.spillDir = ""
+	}
 	if x.file == nil {
 		return nil
 	}
@@ -638,6 +692,14 @@ type memFile struct {
 
 func (f *memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
 func (f *memFile) Close() error               { return nil }
+
+// spillFile is an open file of a .tar.gz whose content was written to the spill folder.
+type spillFile struct {
+	*os.File
+	info fs.FileInfo
+}
+
+func (f *spillFile) Stat() (fs.FileInfo, error) { return f.info, nil }
 
 // matcher tells whether a device name (possibly under one top folder) may match a
 // wanted pattern.

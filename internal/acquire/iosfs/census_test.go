@@ -2,6 +2,7 @@ package iosfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -172,5 +173,48 @@ func TestTarGzWantNames(t *testing.T) {
 	}
 	if _, err := d.Open("private/var/mobile/Library/SMS/sms.db"); err == nil {
 		t.Error("a file neither wanted nor named was kept")
+	}
+}
+
+// TestTarGzSpill checks that a .tar.gz writes the wanted files too large for memory to a
+// private folder, serves them from there, and removes the folder on Close; and that a
+// full spill budget is reported.
+func TestTarGzSpill(t *testing.T) {
+	fsys := files(t)
+	big := strings.Repeat("s", 5000)
+	fsys["private/var/mobile/Library/SMS/sms.db"] = big
+	p := writeFile(t, gz(t, tarOf(t, "", fsys, nil)), "dump.tgz")
+	spill := t.TempDir()
+	d, err := Open(context.Background(), p, Options{Want: []string{"HomeDomain/Library/SMS/sms.db", "RootDomain/Library/Caches/locationd/clients.plist"},
+		MaxFileInMemory: 1000, SpillDir: spill})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, d, "HomeDomain/Library/SMS/sms.db"); got != big {
+		t.Errorf("spilled file: %d bytes", len(got))
+	}
+	if got := read(t, d, "RootDomain/Library/Caches/locationd/clients.plist"); got != "clients" {
+		t.Errorf("in-memory file = %q", got)
+	}
+	if es, _ := os.ReadDir(spill); len(es) != 1 {
+		t.Errorf("spill folder holds %d entries, want one private folder", len(es))
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := os.ReadDir(spill); len(es) != 0 {
+		t.Errorf("spill folder not removed on Close: %v", es)
+	}
+
+	d, err = Open(context.Background(), p, Options{Want: []string{"HomeDomain/Library/SMS/sms.db"}, MaxFileInMemory: 1000, SpillDir: spill, MaxSpillBytes: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Open("HomeDomain/Library/SMS/sms.db"); !errors.Is(err, ErrNotRetained) || !strings.Contains(err.Error(), "SpillDir") {
+		t.Errorf("open beyond the spill budget: %v", err)
+	}
+	if !hasProblem(d, "limit_reached") {
+		t.Errorf("problems %v", d.Problems())
 	}
 }

@@ -122,6 +122,9 @@ func (d *Dump) mapDomains() {
 				continue
 			}
 			dir := k.dir + "/" + fi.Name()
+			if _, seen := dirs[dir]; seen {
+				continue // a fixed domain's folder, named by its identifier
+			}
 			id, err := d.containerID(dir)
 			if err != nil {
 				d.problem("container_unmapped", dir, fmt.Sprintf("container not in the backup namespace (served under its device path only): %v", err))

@@ -56,11 +56,12 @@
 // access, so the trade-off is: during the single pass, the content of the files whose
 // device path may match [Options.Want] (the modules' Paths, in either namespace) is
 // kept in memory, up to [Options.MaxInMemory] in total and [Options.MaxFileInMemory]
-// per file; container metadata plists are always kept. Every other file is listed
-// and can be stat'ed, but opening it fails with an error wrapping [ErrNotRetained]
-// that says why (not wanted, too large, budget spent), so the module that asked
-// reports it instead of silently finding nothing. A later step may spill to a private
-// temporary folder instead.
+// per file, and those that do not fit are written to a private folder inside
+// [Options.SpillDir] (removed by Close) up to [Options.MaxSpillBytes]; container
+// metadata plists are always kept. Every other file is listed and can be stat'ed, but
+// opening it fails with an error wrapping [ErrNotRetained] that says why (not wanted,
+// too large, budget spent), so the module that asked reports it instead of silently
+// finding nothing.
 package iosfs
 
 import (
@@ -129,6 +130,14 @@ type Options struct {
 	MaxInMemory int64
 	// MaxFileInMemory bounds one file kept in memory; default 16 MiB.
 	MaxFileInMemory int64
+	// SpillDir is where a .tar.gz writes, during its single pass, the wanted files that
+	// exceed the in-memory limits (a large sms.db): a private folder made inside it and
+	// removed by Close. These are copies of single files the modules asked for, as
+	// SQLite needs a file to read a database from; the dump is never extracted. Empty:
+	// such files are listed but not retained.
+	SpillDir string
+	// MaxSpillBytes bounds what is written to SpillDir; default 16 GiB.
+	MaxSpillBytes int64
 }
 
 func (o Options) withDefaults() Options {
@@ -146,6 +155,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxFileInMemory <= 0 {
 		o.MaxFileInMemory = 16 << 20
+	}
+	if o.MaxSpillBytes <= 0 {
+		o.MaxSpillBytes = 16 << 30
 	}
 	return o
 }

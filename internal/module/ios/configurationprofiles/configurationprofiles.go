@@ -14,7 +14,9 @@
 // UTC), SignerCerts (DER certificates) and PayloadContent, the list of payloads, each
 // with its PayloadType (com.apple.security.root, com.apple.vpn.managed, com.apple.mdm…).
 // The stub has kept these keys since iOS 7; keys added by later versions are kept as
-// they are, whatever their type.
+// they are, whatever their type. The module also runs on file-system dumps (MVT's runs on
+// backups only): a dump serves the same domain name, found through the container's
+// .com.apple.mobile_container_manager.metadata.plist.
 //
 // It corresponds to MVT's ConfigurationProfiles module, with MVT's record keys
 // (file_id, relative_path, domain, plist, install_date). Unlike MVT: every data value
@@ -70,7 +72,7 @@ func (m *Module) Info() module.Info {
 		Class:       "ConfigurationProfiles",
 		Version:     1,
 		Description: "Installed configuration profiles (certificates, VPN, proxy, device management…) from the profile-*.stub files",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Pattern},
 	}
 }

@@ -22,7 +22,9 @@
 // of an event dictionary is read (MVT reads the first only), an event that is not a
 // dictionary is reported as a problem instead of stopping the module, the keys of an
 // event are read in sorted order so that records do not depend on the plist's order,
-// and indicator alerts carry the event's time.
+// and indicator alerts carry the event's time. It also runs on file-system dumps (MVT's
+// runs on backups only), which serve the same domain name through the container's
+// metadata plist.
 package profileevents
 
 import (
@@ -67,7 +69,7 @@ func (m *Module) Info() module.Info {
 		Class:       "ProfileEvents",
 		Version:     1,
 		Description: "Recent installations and removals of configuration profiles, and the process that made them (MCProfileEvents.plist)",
-		Kinds:       []acquire.Kind{acquire.IOSBackup},
+		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{Path, AnyDomainPath},
 	}
 }
