@@ -18,7 +18,7 @@ var NotificationSettings = check.Heuristic{
 	FalsePositive: "Device management by an employer or a school sets notifications for the apps it manages, and some " +
 		"parental-control or focus apps install such profiles.",
 	Advice: "Read which apps the settings apply to (NotificationSettings in the payload) and who signed and installed the profile " +
-		"(organisation, signer, profile_events). Ask the owner whether they know it; remove a profile they do not need.",
+		"(organisation, signer, the profile events log). Ask the owner whether they know it; remove a profile they do not need.",
 }
 
 // RootCertificate is raised for a profile that installs a certificate.
@@ -62,18 +62,45 @@ var MDMEnrollment = check.Heuristic{
 		"An enrollment they do not recognise is serious: look for the apps and profiles it installed before removing it.",
 }
 
-// payloadChecks lists, per heuristic, the payload types it looks for and how messages
-// name them.
-var payloadChecks = []struct {
-	h     check.Heuristic
-	types []string
-	what  string
-}{
+// PayloadRule is one payload heuristic: the payload types it looks for and how messages
+// name them. The rules are shared with the sysdiagnose_profiles module.
+type PayloadRule struct {
+	Heuristic check.Heuristic
+	Types     []string
+	What      string
+}
+
+// PayloadRules are the payload heuristics, in report order.
+var PayloadRules = []PayloadRule{
 	{NotificationSettings, []string{"com.apple.notificationsettings"}, "a notification-settings payload"},
 	{RootCertificate, []string{"com.apple.security.root", "com.apple.security.pkcs1", "com.apple.security.pem"}, "a certificate payload"},
 	{NetworkTraffic, []string{"com.apple.proxy.http.global", "com.apple.dnsSettings.managed", "com.apple.dnsProxy.managed",
 		"com.apple.vpn.managed", "com.apple.vpn.managed.applayer", "com.apple.webcontent-filter", "com.apple.relay.managed"}, "a traffic-routing payload"},
 	{MDMEnrollment, []string{"com.apple.mdm"}, "a device-management enrollment payload"},
+}
+
+// PayloadMatch is a rule that a profile's payload types match, with the types found.
+type PayloadMatch struct {
+	Rule  PayloadRule
+	Found []string
+}
+
+// MatchPayloads returns the rules the payload types match, in rule order, each with
+// the distinct types that matched.
+func MatchPayloads(types []string) []PayloadMatch {
+	var out []PayloadMatch
+	for _, rule := range PayloadRules {
+		var found []string
+		for _, typ := range types {
+			if slices.Contains(rule.Types, typ) && !slices.Contains(found, typ) {
+				found = append(found, typ)
+			}
+		}
+		if len(found) > 0 {
+			out = append(out, PayloadMatch{rule, found})
+		}
+	}
+	return out
 }
 
 type checker struct {
@@ -93,17 +120,9 @@ func (c *checker) Check(v any, r *check.Reporter) {
 			c.env.ProfileID(r, alert.Critical, id, where, t, p)
 		}
 	}
-	for _, pc := range payloadChecks {
-		var found []string
-		for _, typ := range p.PayloadTypes {
-			if slices.Contains(pc.types, typ) && !slices.Contains(found, typ) {
-				found = append(found, typ)
-			}
-		}
-		if len(found) > 0 {
-			pc.h.Raise(r, fmt.Sprintf("Configuration profile %s, installed on %s, carries %s (%s)",
-				p.label(), dateText(t), pc.what, strings.Join(found, ", ")), t, p)
-		}
+	for _, m := range MatchPayloads(p.PayloadTypes) {
+		m.Rule.Heuristic.Raise(r, fmt.Sprintf("Configuration profile %s, installed on %s, carries %s (%s)",
+			p.label(), dateText(t), m.Rule.What, strings.Join(m.Found, ", ")), t, p)
 	}
 }
 

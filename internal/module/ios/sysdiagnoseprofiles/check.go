@@ -2,7 +2,6 @@ package sysdiagnoseprofiles
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -44,18 +43,12 @@ var ProfileOperation = check.Heuristic{
 		"one installed shortly before other findings.",
 }
 
-// payloadChecks lists, per heuristic, the payload types it looks for and how messages
-// name them (the same lists as configuration_profiles).
-var payloadChecks = []struct {
-	h     check.Heuristic
-	types []string
-	what  string
-}{
-	{NotificationSettings, []string{"com.apple.notificationsettings"}, "a notification-settings payload"},
-	{RootCertificate, []string{"com.apple.security.root", "com.apple.security.pkcs1", "com.apple.security.pem"}, "a certificate payload"},
-	{NetworkTraffic, []string{"com.apple.proxy.http.global", "com.apple.dnsSettings.managed", "com.apple.dnsProxy.managed",
-		"com.apple.vpn.managed", "com.apple.vpn.managed.applayer", "com.apple.webcontent-filter", "com.apple.relay.managed"}, "a traffic-routing payload"},
-	{MDMEnrollment, []string{"com.apple.mdm"}, "a device-management enrollment payload"},
+// ownHeuristic maps configuration_profiles' payload heuristics to this module's.
+var ownHeuristic = map[string]check.Heuristic{
+	configurationprofiles.NotificationSettings.ID: NotificationSettings,
+	configurationprofiles.RootCertificate.ID:      RootCertificate,
+	configurationprofiles.NetworkTraffic.ID:       NetworkTraffic,
+	configurationprofiles.MDMEnrollment.ID:        MDMEnrollment,
 }
 
 type checker struct {
@@ -85,17 +78,13 @@ func (c *checker) profile(p *Profile, r *check.Reporter) {
 			c.env.ProfileID(r, alert.Critical, p.PayloadIdentifier, where, t, p)
 		}
 	}
-	for _, pc := range payloadChecks {
-		var found []string
-		for _, typ := range p.PayloadTypes {
-			if slices.Contains(pc.types, typ) && !slices.Contains(found, typ) {
-				found = append(found, typ)
-			}
+	for _, m := range configurationprofiles.MatchPayloads(p.PayloadTypes) {
+		h, ok := ownHeuristic[m.Rule.Heuristic.ID]
+		if !ok {
+			h = renamed(m.Rule.Heuristic, strings.TrimPrefix(m.Rule.Heuristic.ID, configurationprofiles.Name+"/"))
 		}
-		if len(found) > 0 {
-			pc.h.Raise(r, fmt.Sprintf("Configuration profile %s, installed on %s, carries %s (%s)",
-				p.label(), dateText(t), pc.what, strings.Join(found, ", ")), t, p)
-		}
+		h.Raise(r, fmt.Sprintf("Configuration profile %s, installed on %s, carries %s (%s)",
+			p.label(), dateText(t), m.Rule.What, strings.Join(m.Found, ", ")), t, p)
 	}
 }
 
