@@ -103,12 +103,13 @@ func read(in *module.Input, name string) ([]*Event, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return parse(data)
+	return Parse(data)
 }
 
-// parse decodes MCProfileEvents.plist into events, in the file's order, and names the
-// entries it had to skip.
-func parse(data []byte) (events []*Event, problems []string, err error) {
+// Parse decodes MCProfileEvents.plist into events, in the file's order, and names the
+// entries it had to skip. The sysdiagnose_profiles module reads the file's copy in a
+// sysdiagnose with it.
+func Parse(data []byte) (events []*Event, problems []string, err error) {
 	v, err := plistx.Decode(data, plistx.Limits{})
 	if err != nil {
 		return nil, nil, err

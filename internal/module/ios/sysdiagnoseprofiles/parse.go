@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spytrace/spytrace/internal/module/ios/profileevents"
 	"github.com/spytrace/spytrace/internal/plistx"
 	"github.com/spytrace/spytrace/internal/safetext"
 	"github.com/spytrace/spytrace/internal/timefmt"
@@ -70,53 +71,18 @@ func parseStub(data []byte, name, scope string) (*Profile, error) {
 }
 
 // parseProfileEvents decodes MCProfileEvents.plist into events, in the file's order,
-// and names the entries it had to skip.
-func parseProfileEvents(data []byte, name string) (events []*ProfileEvent, problems []string, err error) {
-	top, err := decodeDict(data)
+// and names the entries it had to skip (the profile_events module's parser).
+func parseProfileEvents(data []byte, name string) ([]*ProfileEvent, []string, error) {
+	evs, problems, err := profileevents.Parse(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, ok := top["ProfileEvents"]
-	if !ok {
-		return nil, nil, nil
+	out := make([]*ProfileEvent, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, &ProfileEvent{RecordType: TypeProfileEvent, File: name, ProfileID: e.ProfileID,
+			Timestamp: e.Timestamp, Operation: e.Operation, Process: e.Process, Extra: e.Extra})
 	}
-	list, ok := raw.([]any)
-	if !ok {
-		return nil, nil, fmt.Errorf("ProfileEvents is %T, want an array", raw)
-	}
-	for i, item := range list {
-		entry, ok := plistx.AsMap(item)
-		if !ok || len(entry) == 0 {
-			problems = append(problems, fmt.Sprintf("event %d is %T, want a dictionary of one profile id", i, item))
-			continue
-		}
-		for _, id := range sortedKeys(entry) {
-			fields, ok := plistx.AsMap(entry[id])
-			if !ok {
-				problems = append(problems, fmt.Sprintf("event %d of profile %q is %T, want a dictionary", i, safetext.EscapeInvalid(id), entry[id]))
-				continue
-			}
-			ev := &ProfileEvent{RecordType: TypeProfileEvent, File: name, ProfileID: safetext.EscapeInvalid(id)}
-			for _, k := range sortedKeys(fields) {
-				v := fields[k]
-				switch key := strings.ToLower(safetext.EscapeInvalid(k)); key {
-				case "timestamp":
-					ev.Timestamp = timeOf(v)
-				case "operation":
-					ev.Operation = text(v)
-				case "process":
-					ev.Process = text(v)
-				default:
-					if ev.Extra == nil {
-						ev.Extra = map[string]any{}
-					}
-					ev.Extra[key] = plistx.JSONValue(v)
-				}
-			}
-			events = append(events, ev)
-		}
-	}
-	return events, problems, nil
+	return out, problems, nil
 }
 
 // leafKeys are the keys of a settings event.

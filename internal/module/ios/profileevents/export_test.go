@@ -1,4 +1,0 @@
-package profileevents
-
-// Parse exposes parse to the fuzz target.
-var Parse = parse
