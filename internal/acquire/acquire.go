@@ -23,6 +23,18 @@ const (
 	// IOSSysdiagnose is a sysdiagnose archive; names are relative to its top folder
 	// ("system_logs.logarchive/Extra/shutdown.log", "ps.txt", "crashes_and_spins/…").
 	IOSSysdiagnose Kind = "ios-sysdiagnose"
+	// AndroidBugreport is an Android bug report (the zip adb bugreport writes, or its
+	// folder): its own entries, plus the sections of its dumpstate text under
+	// "@sections/" (see package bugreport).
+	AndroidBugreport Kind = "android-bugreport"
+	// AndroidBackup is an Android backup (.ab, adb backup), or the folder of its
+	// extracted tar: names are the tar's ("apps/<package>/…").
+	AndroidBackup Kind = "android-backup"
+	// AndroidQF is an androidqf collection (folder, zip, or age-encrypted zip): names
+	// are relative to the folder that holds its files.
+	AndroidQF Kind = "androidqf"
+	// AndroidIntrusionLogs is a folder or zip of Android 16 intrusion-logging files.
+	AndroidIntrusionLogs Kind = "android-intrusion-logs"
 )
 
 // Acquisition is an opened piece of evidence. It never modifies what it reads.
