@@ -32,6 +32,14 @@ func (c *secretConfig) register(cmd *cobra.Command) {
 	f.StringVar(&c.Password, "password", "", "the password of an encrypted backup (discouraged: other users can see it in the process list; prefer the prompt, "+PasswordEnv+" or --password-file)")
 }
 
+// registerPassword registers the password flags without --key-file (Android backups
+// have no key file).
+func (c *secretConfig) registerPassword(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&c.PasswordFile, "password-file", "", "read the password of an encrypted backup from this file (its first line)")
+	f.StringVar(&c.Password, "password", "", "the password of an encrypted backup (discouraged: other users can see it in the process list; prefer the prompt, "+PasswordEnv+" or --password-file)")
+}
+
 // credentials unlock an encrypted backup. Exactly one of password and key is set.
 type credentials struct {
 	password []byte

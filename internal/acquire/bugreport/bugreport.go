@@ -253,7 +253,15 @@ func (b *Bugreport) Close() error {
 }
 
 // Problems implements acquire.Problems.
-func (b *Bugreport) Problems() []acquire.Problem { return slices.Clone(b.problems) }
+// They follow those of the base file system when it reports its own (an archive's unsafe
+// names, limits), which may grow as files are read.
+func (b *Bugreport) Problems() []acquire.Problem {
+	var out []acquire.Problem
+	if p, ok := b.base.(acquire.Problems); ok {
+		out = append(out, p.Problems()...)
+	}
+	return append(out, b.problems...)
+}
 
 // Facts returns what was learnt about the bug report.
 func (b *Bugreport) Facts() Facts { return b.facts }

@@ -9,6 +9,24 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spytrace/spytrace/internal/module/android/bugreporttimestamps"
+	"github.com/spytrace/spytrace/internal/module/android/connectevent"
+	"github.com/spytrace/spytrace/internal/module/android/dbinfo"
+	"github.com/spytrace/spytrace/internal/module/android/dnsevent"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsysaccessibility"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsysactivities"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsysadbstate"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsysappops"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsysbatterydaily"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsysbatteryhistory"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsysgetprop"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsyspackages"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsysplatformcompat"
+	"github.com/spytrace/spytrace/internal/module/android/dumpsysreceivers"
+	"github.com/spytrace/spytrace/internal/module/android/securityevent"
+	androidsms "github.com/spytrace/spytrace/internal/module/android/sms"
+	"github.com/spytrace/spytrace/internal/module/android/tombstones"
+
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/ios/analytics"
@@ -122,14 +140,47 @@ var iosSysdiagnose = []Constructor{
 	func() module.Module { return sysdiagnosemobileinstallation.New() },
 }
 
+// androidBugreport are the modules that read an Android bug report.
+var androidBugreport = []Constructor{
+	func() module.Module { return dumpsysgetprop.New() },
+	func() module.Module { return dumpsyspackages.New() },
+	func() module.Module { return dumpsysreceivers.New() },
+	func() module.Module { return dumpsysactivities.New() },
+	func() module.Module { return dumpsysaccessibility.New() },
+	func() module.Module { return dumpsysappops.New() },
+	func() module.Module { return dumpsysbatterydaily.New() },
+	func() module.Module { return dumpsysbatteryhistory.New() },
+	func() module.Module { return dbinfo.New() },
+	func() module.Module { return dumpsysplatformcompat.New() },
+	func() module.Module { return dumpsysadbstate.New() },
+	func() module.Module { return bugreporttimestamps.New() },
+	func() module.Module { return tombstones.New() },
+}
+
+// androidBackup are the modules that read an Android backup (.ab).
+var androidBackup = []Constructor{
+	func() module.Module { return androidsms.New() },
+}
+
+// androidIntrusion are the modules that read Android intrusion logs (also inside an
+// androidqf collection).
+var androidIntrusion = []Constructor{
+	func() module.Module { return dnsevent.New() },
+	func() module.Module { return connectevent.New() },
+	func() module.Module { return securityevent.New() },
+}
+
 // groups maps a group name to its modules. "all" holds every module.
 func groups() map[string][]Constructor {
-	all := slices.Concat(iosBackup, iosFilesystem, iosSysdiagnose)
+	all := slices.Concat(iosBackup, iosFilesystem, iosSysdiagnose, androidBugreport, androidBackup, androidIntrusion)
 	return map[string][]Constructor{
-		"ios/backup":      ofKind(all, acquire.IOSBackup),
-		"ios/fs":          ofKind(all, acquire.IOSFilesystem),
-		"ios/sysdiagnose": ofKind(all, acquire.IOSSysdiagnose),
-		"all":             all,
+		"ios/backup":             ofKind(all, acquire.IOSBackup),
+		"ios/fs":                 ofKind(all, acquire.IOSFilesystem),
+		"ios/sysdiagnose":        ofKind(all, acquire.IOSSysdiagnose),
+		"android/bugreport":      ofKind(all, acquire.AndroidBugreport),
+		"android/backup":         ofKind(all, acquire.AndroidBackup),
+		"android/intrusion-logs": ofKind(all, acquire.AndroidIntrusionLogs),
+		"all":                    all,
 	}
 }
 

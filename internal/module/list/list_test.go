@@ -3,6 +3,7 @@ package list_test
 import (
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,14 +22,18 @@ func TestRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
+	kinds := map[string][]acquire.Kind{} // a name may serve two platforms (MVT's "sms"), never one kind twice
 	for _, m := range list.All() {
 		info := m.Info()
 		if !validName.MatchString(info.Name) {
 			t.Errorf("module name %q does not match %s", info.Name, validName)
 		}
-		if seen[info.Name] {
-			t.Errorf("module %q registered twice", info.Name)
+		for _, k := range info.Kinds {
+			if slices.Contains(kinds[info.Name], k) {
+				t.Errorf("module %q registered twice for %s", info.Name, k)
+			}
 		}
+		kinds[info.Name] = append(kinds[info.Name], info.Kinds...)
 		seen[info.Name] = true
 		if info.Class == "" || info.Description == "" || info.Version < 1 || len(info.Kinds) == 0 {
 			t.Errorf("module %q: incomplete Info %+v", info.Name, info)
