@@ -1,18 +1,23 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/androidbackup"
+	"github.com/spytrace/spytrace/internal/acquire/androidqf"
 	"github.com/spytrace/spytrace/internal/acquire/archive"
 	"github.com/spytrace/spytrace/internal/acquire/bugreport"
+	"github.com/spytrace/spytrace/internal/acquire/union"
 	"github.com/spytrace/spytrace/internal/module/list"
 )
 
@@ -26,7 +31,7 @@ func (e *env) androidCommand() *cobra.Command {
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	c.AddCommand(e.checkAndroidBackupCommand())
+	c.AddCommand(e.checkAndroidBackupCommand(), e.checkAndroidQFCommand())
 	c.AddCommand(e.androidArchiveCommands()...)
 	return c
 }
@@ -235,4 +240,225 @@ func noteProblems(acq acquire.Acquisition) func(*slog.Logger) {
 			log.Warn(fmt.Sprintf("the acquisition has %d anomalies (unsafe names, links, limits, a missing dumpstate…): see info.json", len(problems)))
 		}
 	}
+}
+
+// PassphraseEnv is the environment variable that can hold the passphrase of an
+// age-encrypted androidqf collection.
+const PassphraseEnv = "SPYTRACE_AGE_PASSPHRASE"
+
+const checkAndroidQFLong = `Check an androidqf collection: the folder androidqf writes, its zip, or the
+age-encrypted zip it streams to (<uuid>.zip.age) when it finds an age public key. The
+collection is read in place; an encrypted one is decrypted on the fly, chunk by chunk,
+and its plaintext never touches the disk.
+
+A .zip.age encrypted to a key needs the matching identity file (age-keygen's key.txt):
+--age-identity FILE. One encrypted to a passphrase (as bugbane's exports are) needs it
+from --age-passphrase-file, the ` + PassphraseEnv + ` environment variable or a
+prompt.
+
+The collection's own files are checked (packages, processes, properties, settings,
+files, logs, root binaries, mounts, intrusion logs), and in the same run, into the same
+results folder, the bug report (bugreport.zip) and the backup (backup.ab) it holds; with
+no bug report, androidqf's dumpsys.txt is read as its sections. An encrypted backup.ab
+asks for its password as "spytrace android check-backup" does.
+
+Indicators, results folder and exit statuses are those of "spytrace ios check-backup".`
+
+func (e *env) checkAndroidQFCommand() *cobra.Command {
+	var cfg checkConfig
+	var secrets secretConfig
+	var identities []string
+	var passphraseFile string
+	cmd := &cobra.Command{
+		Use:   "check-androidqf [flags] COLLECTION",
+		Short: "Check an androidqf collection (folder, zip or .zip.age)",
+		Long:  checkAndroidQFLong,
+		Example: `  spytrace android check-androidqf --iocs stalkerware.stix2 --output results/ androidqf_5c2e…/
+  spytrace android check-androidqf --age-identity key.txt -o results/ 5c2e….zip.age
+  SPYTRACE_AGE_PASSPHRASE=… spytrace android check-androidqf -o results/ export.zip.age`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cfg.ListModules {
+				return nil
+			}
+			return exactArgs(1, "the path of one androidqf collection")(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.ListModules {
+				return e.listModules(acquire.AndroidQF)
+			}
+			return e.check(cmd.Context(), cfg, acquire.AndroidQF, "android check-androidqf", func(ctx context.Context) (*opened, error) {
+				if _, err := list.Resolve(acquire.AndroidQF, cfg.Modules); err != nil {
+					return nil, usageError{err}
+				}
+				u, facts, err := e.openAndroidQF(ctx, args[0], identities, passphraseFile, secrets)
+				if err != nil {
+					return nil, err
+				}
+				return &opened{acq: u, what: "androidqf collection", facts: facts, note: noteProblems(u)}, nil
+			})
+		},
+	}
+	cfg.registerCommon(cmd)
+	secrets.registerPassword(cmd)
+	f := cmd.Flags()
+	f.StringArrayVar(&identities, "age-identity", nil, "age identity file (age-keygen's key.txt) that decrypts a .zip.age; repeatable")
+	f.StringVar(&passphraseFile, "age-passphrase-file", "", "read the passphrase of a passphrase-encrypted .zip.age from this file (its first line)")
+	return cmd
+}
+
+// maxIdentityFile bounds an age identity file.
+const maxIdentityFile = 64 << 10
+
+// openAndroidQF opens the collection and the bug report and backup it holds, as one
+// acquisition.
+func (e *env) openAndroidQF(ctx context.Context, target string, identityFiles []string, passphraseFile string, secrets secretConfig) (*union.Union, map[string]any, error) {
+	var ids []age.Identity
+	for _, p := range identityFiles {
+		data, err := readSmall(p)
+		if err != nil {
+			return nil, nil, usageError{fmt.Errorf("age identity %s: %w", p, err)}
+		}
+		parsed, err := age.ParseIdentities(bytes.NewReader(data))
+		clear(data)
+		if err != nil {
+			return nil, nil, usageError{fmt.Errorf("age identity %s: %w", p, err)}
+		}
+		ids = append(ids, parsed...)
+	}
+	c, err := androidqf.Open(ctx, target, androidqf.Options{Identities: ids})
+	if errors.Is(err, androidqf.ErrPassphraseNeeded) {
+		var pass []byte
+		pass, err = e.agePassphrase(passphraseFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err = androidqf.Open(ctx, target, androidqf.Options{Passphrase: string(pass)})
+		clear(pass)
+	}
+	switch {
+	case errors.Is(err, androidqf.ErrIdentityNeeded):
+		return nil, nil, usageError{err}
+	case err != nil:
+		return nil, nil, err
+	}
+	layers := []union.Layer{{Label: "collection", FS: c}}
+	facts := map[string]any{"kind": string(acquire.AndroidQF), "format": string(c.Format())}
+	if a := c.Acquisition(); a != nil {
+		facts["androidqf"] = a
+	}
+	closeAll := func() {
+		for i := len(layers) - 1; i >= 0; i-- {
+			layers[i].FS.Close()
+		}
+	}
+	top, err := fs.ReadDir(c, ".")
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	var bugreportName, backupName string
+	hasDumpsys := false
+	for _, de := range top {
+		switch n := de.Name(); {
+		case !de.Type().IsRegular():
+		case bugreportName == "" && strings.HasSuffix(strings.ToLower(n), "bugreport.zip"):
+			bugreportName = n
+		case backupName == "" && strings.HasSuffix(strings.ToLower(n), "backup.ab"):
+			backupName = n
+		case n == "dumpsys.txt":
+			hasDumpsys = true
+		}
+	}
+	switch {
+	case bugreportName != "":
+		nested, err := archive.OpenNested(ctx, c, bugreportName, acquire.AndroidBugreport, archive.Options{})
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("the bug report %s in the collection: %w", bugreportName, err)
+		}
+		br, err := bugreport.New(nested, target+"!/"+bugreportName, bugreport.Options{})
+		if err != nil {
+			nested.Close()
+			closeAll()
+			return nil, nil, fmt.Errorf("the bug report %s in the collection: %w", bugreportName, err)
+		}
+		layers = append(layers, union.Layer{Label: bugreportName, FS: br})
+		facts["bugreport"] = br.Facts()
+	case hasDumpsys:
+		br, err := bugreport.New(c.Only("dumpsys.txt"), target, bugreport.Options{})
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("dumpsys.txt: %w", err)
+		}
+		layers = append(layers, union.Layer{Label: "dumpsys.txt", FS: br})
+		facts["bugreport"] = br.Facts()
+	}
+	if backupName != "" {
+		var want []string
+		for _, m := range list.ForKind(acquire.AndroidBackup) {
+			want = append(want, m.Info().Paths...)
+		}
+		b, err := e.openNestedBackup(ctx, c, backupName, secrets, want)
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("the backup %s in the collection: %w", backupName, err)
+		}
+		layers = append(layers, union.Layer{Label: backupName, FS: b})
+		facts["backup"] = map[string]any{"format": fmt.Sprint(b.Format()), "truncated": b.Truncated()}
+	}
+	u := union.New(acquire.AndroidQF, target, layers...)
+	facts["layers"] = u.Layers()
+	return u, facts, nil
+}
+
+// openNestedBackup reads a backup.ab of the collection in one streamed pass, asking for
+// its password only when it is encrypted.
+func (e *env) openNestedBackup(ctx context.Context, c *androidqf.Collection, name string, secrets secretConfig, want []string) (*androidbackup.Backup, error) {
+	read := func(password string) (*androidbackup.Backup, error) {
+		f, err := c.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return androidbackup.Read(ctx, f, androidbackup.Options{Want: want, Password: password})
+	}
+	b, err := read("")
+	if !errors.Is(err, androidbackup.ErrPasswordNeeded) {
+		return b, err
+	}
+	creds, err := e.backupCredentials(secrets)
+	if err != nil {
+		return nil, err
+	}
+	defer creds.wipe()
+	b, err = read(string(creds.password))
+	if errors.Is(err, androidbackup.ErrWrongPassword) {
+		return nil, fmt.Errorf("wrong backup password: the password from the %s does not unlock this backup", creds.source)
+	}
+	return b, err
+}
+
+// agePassphrase finds the passphrase of an age-encrypted collection: --age-passphrase-file,
+// SPYTRACE_AGE_PASSPHRASE, then a prompt without echo.
+func (e *env) agePassphrase(file string) ([]byte, error) {
+	switch {
+	case file != "":
+		pw, err := readPasswordFile(file)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return pw, nil
+	case e.getenv(PassphraseEnv) != "":
+		return []byte(e.getenv(PassphraseEnv)), nil
+	case e.askPassword != nil:
+		pw, err := e.askPassword("Passphrase of the encrypted collection: ")
+		if err != nil {
+			return nil, fmt.Errorf("read the passphrase: %w", err)
+		}
+		if len(pw) == 0 {
+			return nil, usagef("no passphrase given")
+		}
+		return pw, nil
+	}
+	return nil, usagef("the collection is encrypted with age to a passphrase: give it with --age-passphrase-file FILE or %s, or run spytrace in a terminal to be asked", PassphraseEnv)
 }

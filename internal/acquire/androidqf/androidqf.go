@@ -32,6 +32,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -254,4 +255,52 @@ func (c *Collection) readAcquisition() {
 
 func (c *Collection) problem(kind, msg string) {
 	c.problems = append(c.problems, acquire.Problem{Kind: kind, Name: "acquisition.json", Message: msg})
+}
+
+// Only returns a view of the collection that shows only the given top-level files (for
+// reading its dumpsys.txt as a bug report's dumpstate without serving the rest twice).
+// The view has no Close: the collection stays the owner.
+func (c *Collection) Only(names ...string) fs.FS { return &only{c: c, names: names} }
+
+type only struct {
+	c     *Collection
+	names []string
+}
+
+func (o *only) allowed(name string) bool {
+	return name == "." || slices.Contains(o.names, name)
+}
+
+func (o *only) Open(name string) (fs.File, error) {
+	if !o.allowed(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	if name == "." {
+		return o.c.FS.Open(".")
+	}
+	return o.c.FS.Open(name)
+}
+
+func (o *only) Stat(name string) (fs.FileInfo, error) {
+	if !o.allowed(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	return fs.Stat(o.c.FS, name)
+}
+
+func (o *only) ReadDir(name string) ([]fs.DirEntry, error) {
+	if name != "." {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
+	}
+	es, err := fs.ReadDir(o.c.FS, ".")
+	if err != nil {
+		return nil, err
+	}
+	var out []fs.DirEntry
+	for _, e := range es {
+		if slices.Contains(o.names, e.Name()) && !e.IsDir() {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }

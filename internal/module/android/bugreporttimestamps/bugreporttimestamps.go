@@ -84,7 +84,7 @@ func (m *Module) Info() module.Info {
 		Class:       "BugReportTimestamps",
 		Version:     1,
 		Description: "Modification times of the files a bug report copied from the phone (FS/**)",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 	}
 }
 

@@ -64,7 +64,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysDBInfo",
 		Version:     1,
 		Description: "Recent database operations of apps in a bug report (dumpsys dbinfo)",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{Section, props.SystemPropertiesSection},
 	}
 }

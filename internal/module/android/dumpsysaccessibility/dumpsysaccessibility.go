@@ -92,7 +92,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysAccessibility",
 		Version:     1,
 		Description: "Accessibility services installed and enabled (dumpsys accessibility)",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{Section, dumpsyspackages.Section},
 	}
 }

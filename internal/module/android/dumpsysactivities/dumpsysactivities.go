@@ -53,7 +53,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysActivities",
 		Version:     1,
 		Description: "Activities apps register for intent actions (dumpsys package)",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{dumpsyspackages.Section},
 	}
 }

@@ -74,7 +74,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysADBState",
 		Version:     1,
 		Description: "Computers trusted for USB debugging (adb keys) in a bug report (dumpsys adb)",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{Section},
 	}
 }

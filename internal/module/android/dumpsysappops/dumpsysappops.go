@@ -63,7 +63,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysAppops",
 		Version:     1,
 		Description: "App operations (permissions used or refused, with times) of a bug report (dumpsys appops)",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{Section, props.SystemPropertiesSection, props.DumpstateHeaderSection},
 	}
 }

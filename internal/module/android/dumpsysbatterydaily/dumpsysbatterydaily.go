@@ -70,7 +70,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysBatteryDaily",
 		Version:     1,
 		Description: "Daily app updates and removals recorded by batterystats in a bug report",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{Section, props.SystemPropertiesSection},
 	}
 }

@@ -62,7 +62,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysBatteryHistory",
 		Version:     1,
 		Description: "Battery history of a bug report: app jobs, alarm wake-ups and foreground apps",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{Section, props.SystemPropertiesSection},
 	}
 }

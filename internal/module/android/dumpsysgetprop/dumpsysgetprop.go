@@ -51,7 +51,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysGetProp",
 		Version:     1,
 		Description: "System properties of a bug report (SYSTEM PROPERTIES), with the security patch level",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{props.SystemPropertiesSection, props.DumpstateHeaderSection},
 	}
 }

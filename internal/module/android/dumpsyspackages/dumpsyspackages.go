@@ -68,7 +68,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysPackages",
 		Version:     1,
 		Description: "Installed packages, their installer, install dates and permissions (dumpsys package)",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{Section, props.SystemPropertiesSection},
 	}
 }

@@ -66,7 +66,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysPlatformCompat",
 		Version:     1,
 		Description: "Apps uninstalled from the phone, from app-compatibility overrides (dumpsys platform_compat)",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{Section},
 	}
 }

@@ -72,7 +72,7 @@ func (m *Module) Info() module.Info {
 		Class:       "DumpsysReceivers",
 		Version:     1,
 		Description: "Broadcast receivers registered by apps, SMS and call interception (dumpsys package)",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths:       []string{dumpsyspackages.Section},
 	}
 }

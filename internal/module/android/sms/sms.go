@@ -97,7 +97,7 @@ func (m *Module) Info() module.Info {
 		Class:       "SMS",
 		Version:     1,
 		Description: "SMS and text MMS of an Android backup (the telephony provider's backup files), with the links they carry",
-		Kinds:       []acquire.Kind{acquire.AndroidBackup},
+		Kinds:       []acquire.Kind{acquire.AndroidBackup, acquire.AndroidQF},
 		Paths: []string{
 			Dir + "/*_sms_backup", Dir + "/*_mms_backup",
 			DirM + "/*_sms_backup", DirM + "/*_mms_backup",

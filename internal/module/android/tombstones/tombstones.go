@@ -87,7 +87,7 @@ func (m *Module) Info() module.Info {
 		Class:       "Tombstones",
 		Version:     1,
 		Description: "Native crash reports (tombstones, text and protobuf) of a bug report",
-		Kinds:       []acquire.Kind{acquire.AndroidBugreport},
+		Kinds:       []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidQF},
 		Paths: []string{
 			Dir + "/tombstone_*",
 			"*/tombstone_*", "*/*/tombstone_*", "*/*/*/tombstone_*", "*/*/*/*/tombstone_*",
