@@ -216,13 +216,19 @@ func openBugreport(ctx context.Context, target string) (acquire.Acquisition, map
 	return br, map[string]any{"kind": string(br.Kind()), "format": fmt.Sprint(base.Format()), "bugreport": br.Facts()}, nil
 }
 
-// openIntrusionLogs opens a folder or zip of intrusion logs.
+// openIntrusionLogs opens a folder or zip of intrusion logs, with the files of the zips
+// nested in it (an export is often a zip of zips) served as "<zip>!/<name>".
 func openIntrusionLogs(ctx context.Context, target string) (acquire.Acquisition, map[string]any, error) {
 	fsys, err := archive.Open(ctx, target, acquire.AndroidIntrusionLogs, archive.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
-	return fsys, map[string]any{"kind": string(fsys.Kind()), "format": fmt.Sprint(fsys.Format())}, nil
+	x, err := archive.Expand(ctx, fsys, archive.Options{})
+	if err != nil {
+		fsys.Close()
+		return nil, nil, err
+	}
+	return x, map[string]any{"kind": string(x.Kind()), "format": fmt.Sprint(fsys.Format()), "nested_zips": x.Nested()}, nil
 }
 
 // noteProblems logs an acquisition's anomalies.

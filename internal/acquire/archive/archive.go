@@ -54,6 +54,11 @@
 // whose zone is unknown, labelled UTC by archive/zip. FileInfo.Sys of a zip entry is its
 // *zip.FileHeader (a copy), so a reader can tell the two apart.
 //
+// # Nested zips
+//
+// A zip inside the evidence is opened on its own with [OpenNested], or served with the
+// rest by [Expand]: the files of "logs/a.zip" then appear under "logs/a.zip!/".
+//
 // # One folder down
 //
 // Many zips hold everything under one top folder ("androidqf_<uuid>/…",
