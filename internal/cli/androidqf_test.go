@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/spytrace/spytrace/internal/acquire"
+	"github.com/spytrace/spytrace/internal/fixture"
+)
+
+// aqfPlanted are the alerts of the scenario's androidqf collection: its bug report's,
+// backup's and intrusion logs', found in one run.
+func aqfPlanted() map[string]int {
+	out := map[string]int{}
+	for _, m := range []map[string]int{bugreportPlanted, backupPlanted, intrusionPlanted} {
+		for k, v := range m {
+			out[k] += v
+		}
+	}
+	return out
+}
+
+// writeCollection writes the scenario collection as a zip with a top folder, and the
+// same zip encrypted with age to a new key, whose identity file it also writes.
+func writeCollection(t *testing.T, attack bool) (zipPath, agePath, identity string) {
+	t.Helper()
+	files, _, err := fixture.ScenarioAndroidQF(attack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	zipped := fixture.ZipOf(files, fixture.ZipOptions{Top: "androidqf_" + fixture.AndroidQFUUID[:8]})
+	zipPath = filepath.Join(dir, "collection.zip")
+	if err := os.WriteFile(zipPath, zipped, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enc bytes.Buffer
+	w, err := age.Encrypt(&enc, id.Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(fixture.ZipOf(files, fixture.ZipOptions{}))
+	w.Close()
+	agePath = filepath.Join(dir, fixture.AndroidQFUUID+".zip.age")
+	identity = filepath.Join(dir, "key.txt")
+	if err := os.WriteFile(agePath, enc.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(identity, []byte("# created: test\n"+id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return zipPath, agePath, identity
+}
+
+// TestAndroidCheckAndroidQF checks the scenario collection as a zip and as a .zip.age:
+// the collection's intrusion logs, its bug report and its backup are checked in one
+// run into one results folder, finding every planted trace, and the clean twin raises
+// nothing severe.
+func TestAndroidCheckAndroidQF(t *testing.T) {
+	iocs := androidIndicators(t)
+	zipPath, agePath, identity := writeCollection(t, true)
+	before := hashTree(t, filepath.Dir(zipPath))
+	for name, args := range map[string][]string{
+		"zip": {zipPath},
+		"age": {"--age-identity", identity, agePath},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "r")
+			code, _, stderr := run(t, append([]string{"android", "check-androidqf", "-q", "-i", iocs, "-o", out}, args...)...)
+			if code != ExitAlerts {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			if diff := cmp.Diff(aqfPlanted(), foundAlerts(t, out)); diff != "" {
+				t.Errorf("alerts by module, check and level (-planted +found):\n%s", diff)
+			}
+			for _, kind := range []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidBackup, acquire.AndroidIntrusionLogs} {
+				assertModulesRan(t, out, kind)
+			}
+			info, err := os.ReadFile(filepath.Join(out, "info.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{`"bugreport.zip"`, `"backup.ab"`, fixture.AndroidQFUUID} {
+				if !strings.Contains(string(info), want) {
+					t.Errorf("info.json lacks %s", want)
+				}
+			}
+		})
+	}
+	if diff := cmp.Diff(before, hashTree(t, filepath.Dir(zipPath))); diff != "" {
+		t.Fatalf("the evidence changed (-before +after):\n%s", diff)
+	}
+	// Without the identity, one clear usage error.
+	code, _, stderr := run(t, "android", "check-androidqf", "-q", "-o", filepath.Join(t.TempDir(), "x"), agePath)
+	if code != ExitUsage || !strings.Contains(stderr, "--age-identity") {
+		t.Errorf("no identity: exit %d\n%s", code, stderr)
+	}
+
+	cleanZip, _, _ := writeCollection(t, false)
+	out := filepath.Join(t.TempDir(), "clean")
+	code, _, stderr = run(t, "android", "check-androidqf", "-q", "-i", iocs, "-o", out, cleanZip)
+	assertCleanTwin(t, code, stderr, out)
+}
