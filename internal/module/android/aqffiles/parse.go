@@ -72,14 +72,16 @@ func Read(rd io.Reader, fn func(n int, e Entry) error) (entries int, problems []
 		}
 	}
 	if first == '[' {
-		return readArray(br, fn, problem)
+		entries, err = readArray(br, fn, problem)
+		return entries, problems, err
 	}
 	if first == 'n' {
 		if rest, _ := io.ReadAll(io.LimitReader(br, 16)); string(bytes.TrimSpace(rest)) == "null" {
 			return 0, nil, nil
 		}
 	}
-	return readLines(br, fn, problem)
+	entries, err = readLines(br, fn, problem)
+	return entries, problems, err
 }
 
 func firstByte(br *bufio.Reader) (byte, error) {
@@ -102,14 +104,13 @@ func firstByte(br *bufio.Reader) (byte, error) {
 	return 0, fmt.Errorf("no JSON value in the first MiB")
 }
 
-func readArray(br *bufio.Reader, fn func(int, Entry) error, problem func(string, ...any)) (int, []string, error) {
-	var problems []string
+func readArray(br *bufio.Reader, fn func(int, Entry) error, problem func(string, ...any)) (int, error) {
 	bounded := &boundedReader{r: br, limit: MaxEntrySize + 128<<10}
 	dec := json.NewDecoder(bounded)
 	dec.UseNumber()
 	bounded.mark = dec.InputOffset
 	if _, err := dec.Token(); err != nil {
-		return 0, nil, fmt.Errorf("not JSON: %w", err)
+		return 0, fmt.Errorf("not JSON: %w", err)
 	}
 	n := 0
 	for i := 0; dec.More(); i++ {
@@ -118,25 +119,28 @@ func readArray(br *bufio.Reader, fn func(int, Entry) error, problem func(string,
 			break
 		}
 		start := dec.InputOffset()
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+		var e Entry
+		if err := dec.Decode(&e); err != nil {
+			if _, ok := err.(*json.UnmarshalTypeError); ok {
+				problem("entry %d: not a JSON object", i+1)
+				continue
+			}
 			if n == 0 {
-				return 0, nil, fmt.Errorf("entry %d: %w", i+1, err)
+				return 0, fmt.Errorf("entry %d: %w", i+1, err)
 			}
 			problem("entry %d (byte %d): %v: the rest was not read", i+1, start, err)
 			break
 		}
-		e, err := decodeEntry(raw)
-		if err != nil {
-			problem("entry %d: %v", i+1, err)
+		if e == nil {
+			problem("entry %d: not a JSON object", i+1)
 			continue
 		}
 		n++
 		if err := fn(i+1, e); err != nil {
-			return n, problems, err
+			return n, err
 		}
 	}
-	return n, problems, nil
+	return n, nil
 }
 
 // decodeEntry decodes one object; anything else is an error.
@@ -157,8 +161,7 @@ func decodeEntry(raw []byte) (Entry, error) {
 	return e, nil
 }
 
-func readLines(br *bufio.Reader, fn func(int, Entry) error, problem func(string, ...any)) (int, []string, error) {
-	var problems []string
+func readLines(br *bufio.Reader, fn func(int, Entry) error, problem func(string, ...any)) (int, error) {
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxEntrySize)
 	n, bad, line := 0, 0, 0
@@ -184,19 +187,19 @@ func readLines(br *bufio.Reader, fn func(int, Entry) error, problem func(string,
 		}
 		n++
 		if err := fn(line, e); err != nil {
-			return n, problems, err
+			return n, err
 		}
 	}
 	if err := sc.Err(); err != nil {
 		if n == 0 {
-			return 0, nil, fmt.Errorf("line %d: %w", line+1, err)
+			return 0, fmt.Errorf("line %d: %w", line+1, err)
 		}
 		problem("line %d: %v: the rest was not read", line+1, err)
 	}
 	if n == 0 && bad > 0 {
-		return 0, nil, fmt.Errorf("no entry could be read: %v", firstErr)
+		return 0, fmt.Errorf("no entry could be read: %v", firstErr)
 	}
-	return n, problems, nil
+	return n, nil
 }
 
 // Text returns a string field (numbers as written).

@@ -27,8 +27,9 @@
 // Checks: proc_name → app-id indicators, then process indicators (the index matches a
 // 15/16-character name truncated by the kernel against a longer indicator), CRITICAL
 // as MVT; an app process "package:service" is also looked up as "package" (MVT looks
-// up the whole name only). gatekeeperd is skipped as MVT skips it (a short process
-// name of Android's own that collides with indicator names). Heuristics beyond MVT:
+// up the whole name only). gatekeeperd (also as /system/bin/gatekeeperd) is skipped as
+// MVT skips it (MVT's reason: false positives; Android's own service's name collides
+// with an indicator). Heuristics beyond MVT:
 //   - aqf_processes/tmp-executable (HIGH): a process started from a file under
 //     /data/local/tmp/, the adb shell's scratch folder, other than androidqf's own
 //     collector (/data/local/tmp/collector), which is running while processes.json is

@@ -75,7 +75,7 @@ func (c *checker) Check(v any, r *check.Reporter) {
 
 func (c *checker) indicators(rec *Record, r *check.Reporter) {
 	name := rec.ProcName
-	if name == "" || name == "gatekeeperd" {
+	if name == "" || name[strings.LastIndexByte(name, '/')+1:] == "gatekeeperd" {
 		return
 	}
 	where := fmt.Sprintf("the processes running during the collection (%s, pid %d)", rec.Source, rec.PID)

@@ -214,18 +214,18 @@ func ParseJSON(source string, rd io.Reader) ([]*Record, []string, error) {
 		var m map[string]any
 		if err := dec.Decode(&m); err != nil {
 			if _, ok := err.(*json.UnmarshalTypeError); ok {
-				problems = append(problems, fmt.Sprintf("element %d: not a process object", i))
+				problems = append(problems, fmt.Sprintf("element %d: not a process object", i+1))
 				continue
 			}
 			if len(recs) == 0 {
-				return nil, nil, fmt.Errorf("element %d: %w", i, err)
+				return nil, nil, fmt.Errorf("element %d: %w", i+1, err)
 			}
-			problems = append(problems, fmt.Sprintf("element %d: %v: the rest was not read", i, err))
+			problems = append(problems, fmt.Sprintf("element %d: %v: the rest was not read", i+1, err))
 			return recs, problems, nil
 		}
 		r, ok := fromJSON(m)
 		if !ok {
-			problems = append(problems, fmt.Sprintf("element %d: no pid", i))
+			problems = append(problems, fmt.Sprintf("element %d: no pid", i+1))
 			continue
 		}
 		r.Source = source
