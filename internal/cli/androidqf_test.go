@@ -14,11 +14,22 @@ import (
 	"github.com/spytrace/spytrace/internal/fixture"
 )
 
-// aqfPlanted are the alerts of the scenario's androidqf collection: its bug report's,
-// backup's and intrusion logs', found in one run.
+// aqfPlanted are the alerts of the scenario's androidqf collection: its own files', and
+// its bug report's, backup's and intrusion logs', found in one run.
 func aqfPlanted() map[string]int {
 	out := map[string]int{}
-	for _, m := range []map[string]int{bugreportPlanted, backupPlanted, intrusionPlanted} {
+	own := multiset(
+		"aqf_processes ioc/app_id CRITICAL", "aqf_processes aqf_processes/tmp-executable HIGH",
+		"aqf_processes aqf_processes/root-context HIGH", "aqf_files aqf_files/tmp-file HIGH",
+		"root_binaries root_binaries/root-binary HIGH",
+		"mounts mounts/system-rw HIGH", "mounts mounts/system-partition-rw HIGH", "mounts mounts/suspicious-options MEDIUM",
+		"aqf_get_prop aqf_get_prop/old-security-patch MEDIUM", "aqf_settings aqf_settings/dangerous-setting MEDIUM",
+		"aqf_packages ioc/app_id CRITICAL", "aqf_packages aqf_packages/root-package MEDIUM",
+		"aqf_packages aqf_packages/third-party-store INFORMATIONAL", "aqf_packages aqf_packages/installed-from-file MEDIUM",
+		"aqf_packages aqf_packages/no-installer MEDIUM", "aqf_packages aqf_packages/security-package-disabled MEDIUM",
+		"aqf_packages aqf_packages/update-package-disabled MEDIUM",
+	)
+	for _, m := range []map[string]int{own, bugreportPlanted, backupPlanted, intrusionPlanted} {
 		for k, v := range m {
 			out[k] += v
 		}
@@ -83,7 +94,7 @@ func TestAndroidCheckAndroidQF(t *testing.T) {
 			if diff := cmp.Diff(aqfPlanted(), foundAlerts(t, out)); diff != "" {
 				t.Errorf("alerts by module, check and level (-planted +found):\n%s", diff)
 			}
-			for _, kind := range []acquire.Kind{acquire.AndroidBugreport, acquire.AndroidBackup, acquire.AndroidIntrusionLogs} {
+			for _, kind := range []acquire.Kind{acquire.AndroidQF, acquire.AndroidBugreport, acquire.AndroidBackup, acquire.AndroidIntrusionLogs} {
 				assertModulesRan(t, out, kind)
 			}
 			info, err := os.ReadFile(filepath.Join(out, "info.json"))

@@ -9,6 +9,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spytrace/spytrace/internal/module/android/aqffiles"
+	"github.com/spytrace/spytrace/internal/module/android/aqfgetprop"
+	"github.com/spytrace/spytrace/internal/module/android/aqflogtimestamps"
+	"github.com/spytrace/spytrace/internal/module/android/aqfpackages"
+	"github.com/spytrace/spytrace/internal/module/android/aqfprocesses"
+	"github.com/spytrace/spytrace/internal/module/android/aqfsettings"
 	"github.com/spytrace/spytrace/internal/module/android/bugreporttimestamps"
 	"github.com/spytrace/spytrace/internal/module/android/connectevent"
 	"github.com/spytrace/spytrace/internal/module/android/dbinfo"
@@ -23,6 +29,8 @@ import (
 	"github.com/spytrace/spytrace/internal/module/android/dumpsyspackages"
 	"github.com/spytrace/spytrace/internal/module/android/dumpsysplatformcompat"
 	"github.com/spytrace/spytrace/internal/module/android/dumpsysreceivers"
+	"github.com/spytrace/spytrace/internal/module/android/mounts"
+	"github.com/spytrace/spytrace/internal/module/android/rootbinaries"
 	"github.com/spytrace/spytrace/internal/module/android/securityevent"
 	androidsms "github.com/spytrace/spytrace/internal/module/android/sms"
 	"github.com/spytrace/spytrace/internal/module/android/tombstones"
@@ -162,6 +170,20 @@ var androidBackup = []Constructor{
 	func() module.Module { return androidsms.New() },
 }
 
+// androidQF are the modules that read an androidqf collection's own files (its bug
+// report, backup and intrusion logs are read by the modules above, which run on
+// androidqf collections too).
+var androidQF = []Constructor{
+	func() module.Module { return aqfpackages.New() },
+	func() module.Module { return aqfprocesses.New() },
+	func() module.Module { return aqfgetprop.New() },
+	func() module.Module { return aqfsettings.New() },
+	func() module.Module { return aqffiles.New() },
+	func() module.Module { return aqflogtimestamps.New() },
+	func() module.Module { return rootbinaries.New() },
+	func() module.Module { return mounts.New() },
+}
+
 // androidIntrusion are the modules that read Android intrusion logs (also inside an
 // androidqf collection).
 var androidIntrusion = []Constructor{
@@ -172,7 +194,7 @@ var androidIntrusion = []Constructor{
 
 // groups maps a group name to its modules. "all" holds every module.
 func groups() map[string][]Constructor {
-	all := slices.Concat(iosBackup, iosFilesystem, iosSysdiagnose, androidBugreport, androidBackup, androidIntrusion)
+	all := slices.Concat(iosBackup, iosFilesystem, iosSysdiagnose, androidQF, androidBugreport, androidBackup, androidIntrusion)
 	return map[string][]Constructor{
 		"ios/backup":             ofKind(all, acquire.IOSBackup),
 		"ios/fs":                 ofKind(all, acquire.IOSFilesystem),
@@ -180,6 +202,7 @@ func groups() map[string][]Constructor {
 		"android/bugreport":      ofKind(all, acquire.AndroidBugreport),
 		"android/backup":         ofKind(all, acquire.AndroidBackup),
 		"android/intrusion-logs": ofKind(all, acquire.AndroidIntrusionLogs),
+		"android/androidqf":      ofKind(all, acquire.AndroidQF),
 		"all":                    all,
 	}
 }
