@@ -292,16 +292,7 @@ func (e *env) checkAndroidQFCommand() *cobra.Command {
 			if cfg.ListModules {
 				return e.listModules(acquire.AndroidQF)
 			}
-			return e.check(cmd.Context(), cfg, acquire.AndroidQF, "android check-androidqf", func(ctx context.Context) (*opened, error) {
-				if _, err := list.Resolve(acquire.AndroidQF, cfg.Modules); err != nil {
-					return nil, usageError{err}
-				}
-				u, facts, err := e.openAndroidQF(ctx, args[0], identities, passphraseFile, secrets)
-				if err != nil {
-					return nil, err
-				}
-				return &opened{acq: u, what: "androidqf collection", facts: facts, note: noteProblems(u)}, nil
-			})
+			return e.checkAndroidQF(cmd.Context(), cfg, secrets, identities, passphraseFile, args[0])
 		},
 	}
 	cfg.registerCommon(cmd)
@@ -312,8 +303,19 @@ func (e *env) checkAndroidQFCommand() *cobra.Command {
 	return cmd
 }
 
-// maxIdentityFile bounds an age identity file.
-const maxIdentityFile = 64 << 10
+// checkAndroidQF checks the collection at target.
+func (e *env) checkAndroidQF(ctx context.Context, cfg checkConfig, secrets secretConfig, identities []string, passphraseFile, target string) error {
+	return e.check(ctx, cfg, acquire.AndroidQF, "android check-androidqf", func(ctx context.Context) (*opened, error) {
+		if _, err := list.Resolve(acquire.AndroidQF, cfg.Modules); err != nil {
+			return nil, usageError{err}
+		}
+		u, facts, err := e.openAndroidQF(ctx, target, identities, passphraseFile, secrets)
+		if err != nil {
+			return nil, err
+		}
+		return &opened{acq: u, what: "androidqf collection", facts: facts, note: noteProblems(u)}, nil
+	})
+}
 
 // openAndroidQF opens the collection and the bug report and backup it holds, as one
 // acquisition.

@@ -122,3 +122,52 @@ func TestAndroidCheckAndroidQF(t *testing.T) {
 	code, _, stderr = run(t, "android", "check-androidqf", "-q", "-i", iocs, "-o", out, cleanZip)
 	assertCleanTwin(t, code, stderr, out)
 }
+
+// TestAndroidQFPassphrase checks a collection encrypted with age to a passphrase (as
+// bugbane exports are): from SPYTRACE_AGE_PASSPHRASE, never printed; a wrong one is one
+// clear error; none, outside a terminal, a usage error naming the ways to give it.
+func TestAndroidQFPassphrase(t *testing.T) {
+	files, _, err := fixture.ScenarioAndroidQF(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "correct horse battery staple"
+	rcp, err := age.NewScryptRecipient(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcp.SetWorkFactor(10)
+	var enc bytes.Buffer
+	w, err := age.Encrypt(&enc, rcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(fixture.ZipOf(files, fixture.ZipOptions{}))
+	w.Close()
+	p := filepath.Join(t.TempDir(), "bugbane.zip.age")
+	if err := os.WriteFile(p, enc.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == PassphraseEnv {
+				return v
+			}
+			return ""
+		}
+	}
+	out := filepath.Join(t.TempDir(), "r")
+	code, stdout, stderr := runWith(t, env(secret), nil, "android", "check-androidqf", "-q", "--no-default-iocs", "-o", out, p)
+	if code != ExitClean {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	assertNoSecret(t, secret, stdout+stderr, out)
+	code, _, stderr = runWith(t, env("wrong"), nil, "android", "check-androidqf", "-q", "--no-default-iocs", "-o", filepath.Join(t.TempDir(), "w"), p)
+	if code != ExitError || !strings.Contains(stderr, "does not decrypt") {
+		t.Errorf("wrong passphrase: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = runWith(t, env(""), nil, "android", "check-androidqf", "-q", "--no-default-iocs", "-o", filepath.Join(t.TempDir(), "n"), p)
+	if code != ExitUsage || !strings.Contains(stderr, PassphraseEnv) {
+		t.Errorf("no passphrase: exit %d\n%s", code, stderr)
+	}
+}

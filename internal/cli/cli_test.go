@@ -453,15 +453,15 @@ func TestListModulesVersionCompletion(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	for _, kind := range []string{"backup", "fs", "sysdiagnose"} {
+	for _, kind := range []string{"backup", "fs", "sysdiagnose", "android"} {
 		t.Run(kind, func(t *testing.T) {
 			dir := t.TempDir()
 			code, _, stderr := run(t, "demo", "--kind", kind, "--dir", dir)
 			if code != ExitClean {
 				t.Fatalf("demo exit %d:\n%s", code, stderr)
 			}
-			command := map[string]string{"backup": "check-backup", "fs": "check-fs", "sysdiagnose": "check-sysdiagnose"}[kind]
-			for _, want := range []string{"planted traces", "CRITICAL", "spytrace ios " + command, "results in " + filepath.Join(dir, "results")} {
+			command := map[string]string{"backup": "ios check-backup", "fs": "ios check-fs", "sysdiagnose": "ios check-sysdiagnose", "android": "android check-androidqf"}[kind]
+			for _, want := range []string{"planted traces", "CRITICAL", "spytrace " + command, "results in " + filepath.Join(dir, "results")} {
 				if !strings.Contains(stderr, want) {
 					t.Errorf("demo output lacks %q:\n%s", want, stderr)
 				}
@@ -471,7 +471,7 @@ func TestDemo(t *testing.T) {
 			}
 		})
 	}
-	if code, _, stderr := run(t, "demo", "--kind", "android"); code != ExitUsage || !strings.Contains(stderr, "backup, fs or sysdiagnose") {
+	if code, _, stderr := run(t, "demo", "--kind", "windows-phone"); code != ExitUsage || !strings.Contains(stderr, "backup, fs, sysdiagnose or android") {
 		t.Errorf("unknown kind: exit %d\n%s", code, stderr)
 	}
 }

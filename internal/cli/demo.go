@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"github.com/spytrace/spytrace/internal/fixture"
@@ -14,7 +15,9 @@ import (
 const demoLong = `Build a synthetic iPhone acquisition with planted spyware traces, and check it.
 
 --kind chooses the acquisition: an iTunes/Finder backup (the default), a full file-system
-dump (checked as a .tar.gz, read in place) or a sysdiagnose archive (.tar.gz).
+dump (checked as a .tar.gz, read in place), a sysdiagnose archive (.tar.gz), or an Android
+phone's androidqf collection encrypted with age, holding its bug report, backup and
+intrusion logs, with stalkerware traces and a few public stalkerware indicators.
 
 The demo backup holds ordinary, innocent content (messages, browsing, apps' network use,
 permissions, files) and, on top of it, the traces of a Pegasus-style attack laid out as
@@ -39,13 +42,14 @@ func (e *env) demoCommand() *cobra.Command {
   # The same phone as a file-system dump, or as a sysdiagnose archive
   spytrace demo --kind fs
   spytrace demo --kind sysdiagnose
+  spytrace demo --kind android
 
   # Build it in a chosen folder
   spytrace demo --dir /tmp/spytrace-demo`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if kind != "backup" && kind != "fs" && kind != "sysdiagnose" {
-				return usageError{fmt.Errorf("--kind %q: use backup, fs or sysdiagnose", kind)}
+			if kind != "backup" && kind != "fs" && kind != "sysdiagnose" && kind != "android" {
+				return usageError{fmt.Errorf("--kind %q: use backup, fs, sysdiagnose or android", kind)}
 			}
 			if dir == "" {
 				var err error
@@ -60,8 +64,15 @@ func (e *env) demoCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			traces, evidence := d.Traces, d.Backup
+			traces, evidence, indicators := d.Traces, d.Backup, d.Indicators
+			var identity string
 			switch kind {
+			case "android":
+				indicators = filepath.Join(dir, "android-demo-indicators.stix2")
+				if err = fixture.WriteAndroidDemoIndicators(indicators); err == nil {
+					evidence, identity = filepath.Join(dir, fixture.AndroidQFUUID+".zip.age"), filepath.Join(dir, "key.txt")
+					traces, err = writeDemoCollection(evidence, identity)
+				}
 			case "fs":
 				if traces, err = fixture.WriteScenarioFilesystem(filepath.Join(dir, "dump"), fixture.DemoSize, true); err == nil {
 					evidence = filepath.Join(dir, "dump.tar.gz")
@@ -80,15 +91,18 @@ func (e *env) demoCommand() *cobra.Command {
 			for _, t := range traces {
 				fmt.Fprintf(e.stderr, "  %s\n", safetext.Terminal(t))
 			}
-			cfg.IOCs = []string{d.Indicators}
+			cfg.IOCs = []string{indicators}
 			cfg.NoDefaultIOCs = true
 			cfg.FailLevel = "NONE"
 			if cfg.Output == "" {
 				cfg.Output = filepath.Join(dir, "results")
 			}
-			command := map[string]string{"backup": "check-backup", "fs": "check-fs", "sysdiagnose": "check-sysdiagnose"}[kind]
-			fmt.Fprintf(e.stderr, "spytrace: running: spytrace ios %s --iocs %s --output %s %s\n\n", command, d.Indicators, cfg.Output, evidence)
+			command := map[string]string{"backup": "ios check-backup", "fs": "ios check-fs", "sysdiagnose": "ios check-sysdiagnose",
+				"android": "android check-androidqf --age-identity " + identity}[kind]
+			fmt.Fprintf(e.stderr, "spytrace: running: spytrace %s --iocs %s --output %s %s\n\n", command, indicators, cfg.Output, evidence)
 			switch kind {
+			case "android":
+				err = e.checkAndroidQF(cmd.Context(), cfg, secretConfig{}, []string{identity}, "", evidence)
 			case "fs":
 				err = e.checkFS(cmd.Context(), cfg, evidence)
 			case "sysdiagnose":
@@ -105,8 +119,8 @@ func (e *env) demoCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&dir, "dir", "", "folder to build the demo in (default: a new temporary folder)")
-	f.StringVar(&kind, "kind", "backup", "acquisition to build: backup, fs (file-system dump) or sysdiagnose")
-	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions([]string{"backup", "fs", "sysdiagnose"}, cobra.ShellCompDirectiveNoFileComp))
+	f.StringVar(&kind, "kind", "backup", "acquisition to build: backup, fs (file-system dump), sysdiagnose or android (an age-encrypted androidqf collection)")
+	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions([]string{"backup", "fs", "sysdiagnose", "android"}, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVarP(&cfg.Output, "output", "o", "", "results folder (default: <dir>/results)")
 	f.BoolVarP(&cfg.Quiet, "quiet", "q", false, "show only warnings, errors and the final summary")
 	_ = cmd.MarkFlagDirname("dir")
@@ -125,4 +139,35 @@ func tarFolder(dir, p string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// writeDemoCollection writes the Android scenario's androidqf collection as a zip
+// encrypted with age to a new key, as androidqf streams it, and the key's identity file.
+func writeDemoCollection(p, identity string) ([]string, error) {
+	files, traces, err := fixture.ScenarioAndroidQF(true)
+	if err != nil {
+		return nil, err
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(identity, []byte("# spytrace demo key\n"+id.String()+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return nil, err
+	}
+	w, err := age.Encrypt(f, id.Recipient())
+	if err == nil {
+		_, err = w.Write(fixture.ZipOf(files, fixture.ZipOptions{}))
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return traces, err
 }
