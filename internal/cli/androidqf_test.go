@@ -34,6 +34,12 @@ func aqfPlanted() map[string]int {
 			out[k] += v
 		}
 	}
+	// With the collection's host key, the bug report's trusted keys are judged against
+	// it: the planted foreign computer, and the collecting computer's own key last used
+	// days before the collection.
+	delete(out, "dumpsys_adb_state dumpsys_adb_state/trusted-key INFORMATIONAL")
+	out["dumpsys_adb_state dumpsys_adb_state/other-computer LOW"]++
+	out["dumpsys_adb_state dumpsys_adb_state/host-key-old-connection INFORMATIONAL"]++
 	return out
 }
 

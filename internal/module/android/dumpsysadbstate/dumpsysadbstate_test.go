@@ -116,3 +116,278 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// ---- androidqf context ----
+
+var started = time.Date(2024, 3, 14, 9, 30, 0, 0, time.UTC)
+
+func aqfFiles(section []byte, acq []byte, hostFile map[string][]byte) fstest.MapFS {
+	files := fstest.MapFS{fixture.AndroidADBSection: {Data: section}}
+	if acq != nil {
+		files[dumpsysadbstate.AcquisitionFile] = &fstest.MapFile{Data: acq}
+	}
+	for name, data := range hostFile {
+		files[name] = &fstest.MapFile{Data: data}
+	}
+	return files
+}
+
+func runAQF(t *testing.T, files fstest.MapFS) *moduletest.Outcome {
+	t.Helper()
+	return moduletest.Run(t, memfs.New(acquire.AndroidQF, files), nil, dumpsysadbstate.New())
+}
+
+func acquisitionJSON() []byte {
+	return fixture.AQFAcquisitionJSON(fixture.SampleAQFAcquisition(started))
+}
+
+// checks returns "check level" of every alert, in order.
+func checks(o *moduletest.Outcome) []string {
+	var out []string
+	for _, a := range o.Alerts {
+		out = append(out, a.Check+" "+a.Level.String())
+	}
+	return out
+}
+
+func TestAQFHostKeyFile(t *testing.T) {
+	spec, host := fixture.SampleAQFADB(started, 7)
+	o := runAQF(t, aqfFiles(fixture.AndroidADB(spec), acquisitionJSON(), fixture.AQFADBHostKeyFiles(host)))
+	if o.Status.State != module.OK || len(o.Alerts) != 0 {
+		t.Fatalf("innocent collection: status %+v alerts %v", o.Status, checks(o))
+	}
+	fixture.PlantAQFADBForeignKey(&spec, "stranger@pc", started.Add(-72*time.Hour))
+	o = runAQF(t, aqfFiles(fixture.AndroidADB(spec), acquisitionJSON(), fixture.AQFADBHostKeyFiles(host)))
+	if diff := cmp.Diff([]string{dumpsysadbstate.OtherComputer.ID + " LOW"}, checks(o)); diff != "" {
+		t.Fatalf("alerts (-want +got):\n%s", diff)
+	}
+	a := o.Alerts[0]
+	foreign := spec.Keys[1]
+	for _, want := range []string{"different from the AndroidQF acquisition host", "stranger@pc", fp(foreign.Key), fp(host.Key)} {
+		if !strings.Contains(a.Message, want) {
+			t.Errorf("message %q lacks %q", a.Message, want)
+		}
+	}
+	if !a.EventTime.Time.Equal(foreign.LastConnection) {
+		t.Errorf("event time %v, want %v", a.EventTime.Time, foreign.LastConnection)
+	}
+	// the record keeps the context and marks the host's keys
+	recs := o.List(t)
+	if len(recs) != 1 {
+		t.Fatalf("records = %v", recs)
+	}
+	wantAQF := map[string]any{
+		"started":         "2024-03-14T09:30:00Z",
+		"host_key_source": "adb_host_key.pub",
+		"host_key": map[string]any{"user": "analyst@androidqf-laptop", "fingerprint": fp(host.Key), "key": base64.StdEncoding.EncodeToString(host.Key),
+			"last_connected": nil, "last_connected_time": nil},
+	}
+	if diff := cmp.Diff(wantAQF, recs[0]["androidqf"]); diff != "" {
+		t.Errorf("androidqf (-want +got):\n%s", diff)
+	}
+	got := moduletest.Project(anyMaps(recs[0]["user_keys"]), "user", "acquisition_host")
+	want := []map[string]any{{"user": "analyst@androidqf-laptop", "acquisition_host": true}, {"user": "stranger@pc"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("user_keys (-want +got):\n%s", diff)
+	}
+}
+
+func anyMaps(v any) []map[string]any {
+	var out []map[string]any
+	for _, e := range v.([]any) {
+		out = append(out, e.(map[string]any))
+	}
+	return out
+}
+
+func TestAQFHostKeyInAcquisitionJSON(t *testing.T) {
+	spec, host := fixture.SampleAQFADB(started, 8)
+	fixture.PlantAQFADBForeignKey(&spec, "other@desk", started.Add(-time.Hour))
+	acq := fixture.AQFAcquisitionJSONWithHostKey(fixture.SampleAQFAcquisition(started), fixture.AQFADBPublicKey(host))
+	o := runAQF(t, aqfFiles(fixture.AndroidADB(spec), acq, nil))
+	if o.Status.State != module.OK {
+		t.Errorf("status %+v", o.Status)
+	}
+	if diff := cmp.Diff([]string{dumpsysadbstate.OtherComputer.ID + " LOW"}, checks(o)); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	if src := o.List(t)[0]["androidqf"].(map[string]any)["host_key_source"]; src != "acquisition.json" {
+		t.Errorf("host_key_source = %v", src)
+	}
+	// acquisition.json wins over a disagreeing adb_host_key.pub, with a problem
+	other := fixture.AQFADBHost(99, started)
+	o = runAQF(t, aqfFiles(fixture.AndroidADB(spec), acq, fixture.AQFADBHostKeyFiles(other)))
+	if o.Status.State != module.Partial || len(o.Status.Problems) != 1 || !strings.Contains(o.Status.Problems[0], "different computers") {
+		t.Errorf("disagreeing host keys: %+v", o.Status)
+	}
+	if diff := cmp.Diff([]string{dumpsysadbstate.OtherComputer.ID + " LOW"}, checks(o)); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	// the same key with another comment agrees
+	renamed := host
+	renamed.User = "someone@else"
+	o = runAQF(t, aqfFiles(fixture.AndroidADB(spec), acq, fixture.AQFADBHostKeyFiles(renamed)))
+	if o.Status.State != module.OK {
+		t.Errorf("same key, other comment: %+v", o.Status)
+	}
+}
+
+func TestAQFNoHostKey(t *testing.T) {
+	spec := fixture.SampleADB(started, 2, 3)
+	want := []string{dumpsysadbstate.NoHostKey.ID + " LOW", dumpsysadbstate.NoHostKey.ID + " LOW"}
+	for name, acq := range map[string][]byte{
+		"acquisition.json without host key": acquisitionJSON(),
+		"no acquisition.json":               nil,
+		"invalid host key":                  fixture.AQFAcquisitionJSONWithHostKey(fixture.SampleAQFAcquisition(started), "%%% analyst@laptop"),
+	} {
+		o := runAQF(t, aqfFiles(fixture.AndroidADB(spec), acq, nil))
+		if diff := cmp.Diff(want, checks(o)); diff != "" {
+			t.Errorf("%s: alerts (-want +got):\n%s", name, diff)
+		}
+		if aqf := o.List(t)[0]["androidqf"].(map[string]any); aqf["host_key"] != nil {
+			t.Errorf("%s: androidqf = %v", name, aqf)
+		}
+		if wantState := map[bool]module.State{false: module.OK, true: module.Partial}[name == "invalid host key"]; o.Status.State != wantState {
+			t.Errorf("%s: status %+v", name, o.Status)
+		}
+	}
+	// no trusted key, nothing to report
+	o := runAQF(t, aqfFiles(fixture.AndroidADB(fixture.SampleADB(started, 0, 3)), acquisitionJSON(), nil))
+	if len(o.Alerts) != 0 {
+		t.Errorf("no keys: %v", checks(o))
+	}
+}
+
+func TestAQFInvalidKey(t *testing.T) {
+	spec, host := fixture.SampleAQFADB(started, 9)
+	section := fixture.PlantAQFADBInvalidKey(fixture.AndroidADB(spec), "odd@box")
+	o := runAQF(t, aqfFiles(section, acquisitionJSON(), fixture.AQFADBHostKeyFiles(host)))
+	if diff := cmp.Diff([]string{dumpsysadbstate.InvalidKey.ID + " LOW"}, checks(o)); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	if o.Status.State != module.Partial || !strings.Contains(o.Alerts[0].Message, "odd@box") {
+		t.Errorf("status %+v, message %q", o.Status, o.Alerts[0].Message)
+	}
+	// from a bug report alone the invalid key is one more trusted key
+	o = run(t, section)
+	if diff := cmp.Diff([]string{dumpsysadbstate.TrustedKey.ID + " INFORMATIONAL", dumpsysadbstate.TrustedKey.ID + " INFORMATIONAL"}, checks(o)); diff != "" {
+		t.Errorf("bug report: alerts (-want +got):\n%s", diff)
+	}
+	// an invalid key is also planted in a section without keys
+	section = fixture.PlantAQFADBInvalidKey(fixture.AndroidADB(fixture.ADBSpec{}), "odd@box")
+	if st, _ := dumpsysadbstate.Parse(section); st == nil || len(st.UserKeys) != 1 || st.UserKeys[0].Fingerprint != "" {
+		t.Errorf("invalid key alone: %+v", st)
+	}
+}
+
+func TestAQFHostOldConnection(t *testing.T) {
+	spec, host := fixture.SampleAQFADB(started, 10)
+	fixture.PlantAQFADBHostOldConnection(&spec, host, started.Add(-25*time.Hour))
+	files := aqfFiles(fixture.AndroidADB(spec), acquisitionJSON(), fixture.AQFADBHostKeyFiles(host))
+	o := runAQF(t, files)
+	if diff := cmp.Diff([]string{dumpsysadbstate.HostKeyOldConnection.ID + " INFORMATIONAL"}, checks(o)); diff != "" {
+		t.Fatalf("alerts (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(o.Alerts[0].Message, "2024-03-14 09:30:00") || !o.Alerts[0].EventTime.Time.Equal(started.Add(-25*time.Hour)) {
+		t.Errorf("alert %+v", o.Alerts[0])
+	}
+	// within the day before the collection: nothing
+	fixture.PlantAQFADBHostOldConnection(&spec, host, started.Add(-23*time.Hour))
+	if o := runAQF(t, aqfFiles(fixture.AndroidADB(spec), acquisitionJSON(), fixture.AQFADBHostKeyFiles(host))); len(o.Alerts) != 0 {
+		t.Errorf("23 h before: %v", checks(o))
+	}
+	// the collection's date unknown: nothing
+	fixture.PlantAQFADBHostOldConnection(&spec, host, started.Add(-30*24*time.Hour))
+	if o := runAQF(t, aqfFiles(fixture.AndroidADB(spec), []byte(`{"uuid":"x"}`), fixture.AQFADBHostKeyFiles(host))); len(o.Alerts) != 0 {
+		t.Errorf("no started: %v", checks(o))
+	}
+	// a host key the phone does not trust yet is added by the plant
+	spec2 := fixture.SampleADB(started, 0, 1)
+	fixture.PlantAQFADBHostOldConnection(&spec2, host, started.Add(-48*time.Hour))
+	if o := runAQF(t, aqfFiles(fixture.AndroidADB(spec2), acquisitionJSON(), fixture.AQFADBHostKeyFiles(host))); len(o.Alerts) != 1 ||
+		o.Alerts[0].Check != dumpsysadbstate.HostKeyOldConnection.ID {
+		t.Errorf("added host key: %v", checks(o))
+	}
+}
+
+func TestAQFBadContextFiles(t *testing.T) {
+	spec, host := fixture.SampleAQFADB(started, 11)
+	section := fixture.AndroidADB(spec)
+	// acquisition.json not JSON: a problem, the host key file still used
+	o := runAQF(t, aqfFiles(section, []byte("not json"), fixture.AQFADBHostKeyFiles(host)))
+	if o.Status.State != module.Partial || len(o.Alerts) != 0 {
+		t.Errorf("bad acquisition.json: %+v %v", o.Status, checks(o))
+	}
+	// started not a date: a problem, the JSON host key still used
+	acq := []byte(`{"started":"yesterday","adb_host_public_key":"` + fixture.AQFADBPublicKey(host) + `"}`)
+	o = runAQF(t, aqfFiles(section, acq, nil))
+	if o.Status.State != module.Partial || len(o.Alerts) != 0 || !strings.Contains(strings.Join(o.Status.Problems, "\n"), "yesterday") {
+		t.Errorf("bad started: %+v %v", o.Status, checks(o))
+	}
+	// an oversized host key file is not read
+	big := map[string][]byte{dumpsysadbstate.HostKeyFile: append([]byte(fixture.AQFADBPublicKey(host)+"\n"), make([]byte, 2<<20)...)}
+	o = runAQF(t, aqfFiles(section, acquisitionJSON(), big))
+	if o.Status.State != module.Partial || diffChecks(o, dumpsysadbstate.NoHostKey.ID+" LOW") != "" {
+		t.Errorf("big host key file: %+v %v", o.Status, checks(o))
+	}
+	// blank lines before the key are skipped
+	o = runAQF(t, aqfFiles(section, acquisitionJSON(), map[string][]byte{dumpsysadbstate.HostKeyFile: []byte("\r\n\n  " + fixture.AQFADBPublicKey(host) + "\r\n")}))
+	if o.Status.State != module.OK || len(o.Alerts) != 0 {
+		t.Errorf("blank lines: %+v %v", o.Status, checks(o))
+	}
+}
+
+func diffChecks(o *moduletest.Outcome, want ...string) string { return cmp.Diff(want, checks(o)) }
+
+func TestAQFContextIgnoredOutsideAndroidQF(t *testing.T) {
+	spec, host := fixture.SampleAQFADB(started, 12)
+	files := aqfFiles(fixture.AndroidADB(spec), acquisitionJSON(), fixture.AQFADBHostKeyFiles(host))
+	o := moduletest.Run(t, memfs.New(acquire.AndroidBugreport, files), nil, dumpsysadbstate.New())
+	if diff := diffChecks(o, dumpsysadbstate.TrustedKey.ID+" INFORMATIONAL"); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	if _, ok := o.List(t)[0]["androidqf"]; ok {
+		t.Errorf("androidqf context on a bug report: %v", o.List(t))
+	}
+	// the collection's files alone: skipped
+	delete(files, fixture.AndroidADBSection)
+	if o := runAQF(t, files); o.Status.State != module.Skipped {
+		t.Errorf("no adb section: %+v", o.Status)
+	}
+}
+
+func TestSameKey(t *testing.T) {
+	blob := fixture.AndroidADBKeyBlob(5)
+	b64 := base64.StdEncoding.EncodeToString(blob) // 524 bytes: the last character carries 2 padding bits
+	alphabet := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	last := b64[len(b64)-2]
+	alt := b64[:len(b64)-2] + string(alphabet[strings.IndexByte(alphabet, last)|1]) + "="
+	if alt == b64 {
+		alt = b64[:len(b64)-2] + string(alphabet[strings.IndexByte(alphabet, last)&^1]) + "="
+	}
+	mk := func(s string) *dumpsysadbstate.Key {
+		st, _ := dumpsysadbstate.Parse([]byte("debugging_manager={\nuser_keys=" + s + "\n\n}\n"))
+		return st.UserKeys[0]
+	}
+	a, b, c := mk(b64+" a@x"), mk(alt+" b@y"), mk(base64.StdEncoding.EncodeToString(fixture.AndroidADBKeyBlob(6))+" a@x")
+	if a.Key == b.Key || !dumpsysadbstate.SameKey(a, b) {
+		t.Errorf("same material, other text: %q %q", a.Key, b.Key)
+	}
+	if dumpsysadbstate.SameKey(a, c) || dumpsysadbstate.SameKey(a, mk("!! a@x")) || dumpsysadbstate.SameKey(nil, a) {
+		t.Error("different keys compared equal")
+	}
+}
+
+func FuzzParseAcquisition(f *testing.F) {
+	f.Add(fixture.AQFAcquisitionJSONWithHostKey(fixture.SampleAQFAcquisition(started), "QUJD a@b"))
+	f.Add([]byte(`{"started":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, _, err := dumpsysadbstate.ParseAcquisition(data)
+		if err == nil && s != "" {
+			if _, perr := time.Parse(time.RFC3339Nano, s); perr != nil {
+				t.Errorf("started %q not RFC 3339", s)
+			}
+		}
+		dumpsysadbstate.FirstLine(data)
+	})
+}
