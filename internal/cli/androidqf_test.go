@@ -43,8 +43,9 @@ func aqfPlanted() map[string]int {
 	return out
 }
 
-// writeCollection writes the scenario collection as a zip with a top folder, and the
-// same zip encrypted with age to a new key, whose identity file it also writes.
+// writeCollection writes the scenario collection as a folder (one folder down, under
+// "folder"), as a zip with a top folder, and as the same zip encrypted with age to a new
+// key, whose identity file it also writes.
 func writeCollection(t *testing.T, attack bool) (zipPath, agePath, identity string) {
 	t.Helper()
 	files, _, err := fixture.ScenarioAndroidQF(attack)
@@ -52,6 +53,15 @@ func writeCollection(t *testing.T, attack bool) (zipPath, agePath, identity stri
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(dir, "folder", "androidqf_"+fixture.AndroidQFUUID[:8], filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	zipped := fixture.ZipOf(files, fixture.ZipOptions{Top: "androidqf_" + fixture.AndroidQFUUID[:8]})
 	zipPath = filepath.Join(dir, "collection.zip")
 	if err := os.WriteFile(zipPath, zipped, 0o644); err != nil {
@@ -79,7 +89,8 @@ func writeCollection(t *testing.T, attack bool) (zipPath, agePath, identity stri
 	return zipPath, agePath, identity
 }
 
-// TestAndroidCheckAndroidQF checks the scenario collection as a zip and as a .zip.age:
+// TestAndroidCheckAndroidQF checks the scenario collection as a folder, a zip and a
+// .zip.age:
 // the collection's intrusion logs, its bug report and its backup are checked in one
 // run into one results folder, finding every planted trace, and the clean twin raises
 // nothing severe.
@@ -88,8 +99,9 @@ func TestAndroidCheckAndroidQF(t *testing.T) {
 	zipPath, agePath, identity := writeCollection(t, true)
 	before := hashTree(t, filepath.Dir(zipPath))
 	for name, args := range map[string][]string{
-		"zip": {zipPath},
-		"age": {"--age-identity", identity, agePath},
+		"folder": {filepath.Join(filepath.Dir(zipPath), "folder")},
+		"zip":    {zipPath},
+		"age":    {"--age-identity", identity, agePath},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "r")
