@@ -151,7 +151,7 @@ func (e *env) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(e.iosCommand(), e.androidCommand(), e.demoCommand(), e.versionCommand())
+	root.AddCommand(e.iosCommand(), e.androidCommand(), e.iocsCommand(), e.demoCommand(), e.versionCommand())
 	return root
 }
 
