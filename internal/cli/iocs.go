@@ -35,7 +35,7 @@ command that downloads indicators: nothing is fetched at start-up or during a ch
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	c.AddCommand(e.iocsUpdateCommand(), e.iocsListCommand(), e.iocsShowCommand())
+	c.AddCommand(e.iocsUpdateCommand(), e.iocsPullTAXIICommand(), e.iocsListCommand(), e.iocsShowCommand())
 	return c
 }
 
