@@ -11,17 +11,7 @@ import (
 
 // OldPatch is raised when the security patch level is more than six months (of 31
 // days) older than the bug report.
-var OldPatch = check.Heuristic{
-	ID:    Name + "/old-security-patch",
-	Level: alert.Medium,
-	Meaning: "The phone's security patch level was more than six months old when the bug report was taken. Spyware vendors " +
-		"use vulnerabilities that monthly Android security updates fix; a phone without them stays exposed to exploits that " +
-		"are public and cheap to reuse. This is a risk, not a sign of infection.",
-	FalsePositive: "Many phones stop receiving updates after a few years, and some vendors ship patches late; the owner may " +
-		"simply not have installed a pending update.",
-	Advice: "Check Settings › System › Software update (or the vendor's equivalent) and install every pending update. If the " +
-		"phone no longer receives updates and its owner is at risk of targeted spyware, recommend a supported phone.",
-}
+var OldPatch = props.OldPatchHeuristic(Name, "when the bug report was taken")
 
 type checker struct{ env *check.Env }
 
