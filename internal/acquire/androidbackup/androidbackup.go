@@ -292,7 +292,7 @@ func (b *Backup) Open(name string) (fs.File, error) {
 	fi := n.info(name)
 	switch {
 	case n.mode.IsDir():
-		return &dirFile{info: fi, b: b, name: name}, nil
+		return &acquire.DirFile{Name: name, Info: fi, List: func() ([]fs.DirEntry, error) { return b.ReadDir(name) }}, nil
 	case n.mode&fs.ModeSymlink != 0:
 		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrSymlink}
 	case !n.mode.IsRegular():
@@ -762,39 +762,3 @@ type memFile struct {
 
 func (f *memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
 func (f *memFile) Close() error               { return nil }
-
-type dirFile struct {
-	info    fs.FileInfo
-	b       *Backup
-	name    string
-	entries []fs.DirEntry
-	read    bool
-}
-
-func (d *dirFile) Stat() (fs.FileInfo, error) { return d.info, nil }
-func (d *dirFile) Close() error               { return nil }
-func (d *dirFile) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
-}
-
-func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
-	if !d.read {
-		d.read = true
-		var err error
-		if d.entries, err = d.b.ReadDir(d.name); err != nil {
-			return nil, err
-		}
-	}
-	if n <= 0 {
-		out := d.entries
-		d.entries = nil
-		return out, nil
-	}
-	if len(d.entries) == 0 {
-		return nil, io.EOF
-	}
-	k := min(n, len(d.entries))
-	out := d.entries[:k]
-	d.entries = d.entries[k:]
-	return out, nil
-}

@@ -310,7 +310,7 @@ func (b *Bugreport) Open(name string) (fs.File, error) {
 			return &sectionFile{Reader: bytes.NewReader(b.text[s.Start:s.End:s.End]), info: b.fileInfo(path.Base(name), i)}, nil
 		}
 		if entries, ok := b.dirs[name]; ok {
-			return &dirFile{info: b.dirInfo(path.Base(name)), entries: entries}, nil
+			return listed(name, b.dirInfo(path.Base(name)), entries), nil
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
@@ -328,7 +328,7 @@ func (b *Bugreport) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &dirFile{info: info, entries: entries}, nil
+	return listed(name, info, entries), nil
 }
 
 // ReadDir implements fs.ReadDirFS.
@@ -446,30 +446,7 @@ type sectionFile struct {
 func (f *sectionFile) Stat() (fs.FileInfo, error) { return f.info, nil }
 func (f *sectionFile) Close() error               { return nil }
 
-// dirFile is an open virtual folder (or the merged top folder).
-type dirFile struct {
-	info    fs.FileInfo
-	entries []fs.DirEntry
-	off     int
-}
-
-func (d *dirFile) Stat() (fs.FileInfo, error) { return d.info, nil }
-func (d *dirFile) Close() error               { return nil }
-func (d *dirFile) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: d.info.Name(), Err: errors.New("is a directory")}
-}
-
-// ReadDir implements fs.ReadDirFile.
-func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
-	rest := d.entries[d.off:]
-	if n <= 0 {
-		d.off = len(d.entries)
-		return slices.Clone(rest), nil
-	}
-	if len(rest) == 0 {
-		return nil, io.EOF
-	}
-	n = min(n, len(rest))
-	d.off += n
-	return slices.Clone(rest[:n]), nil
+// listed is an open virtual folder (or the merged top folder) whose entries are known.
+func listed(name string, info fs.FileInfo, entries []fs.DirEntry) *acquire.DirFile {
+	return &acquire.DirFile{Name: name, Info: info, List: func() ([]fs.DirEntry, error) { return slices.Clone(entries), nil }}
 }

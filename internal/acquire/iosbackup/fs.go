@@ -23,7 +23,7 @@ func (b *Backup) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	if fi.IsDir() {
-		return &dir{b: b, name: name, info: fi}, nil
+		return &acquire.DirFile{Name: name, Info: fi, List: func() ([]fs.DirEntry, error) { return b.children(name), nil }}, nil
 	}
 	if e == nil { // a root file
 		f, err := os.Open(b.rootPath(name))
@@ -270,43 +270,6 @@ type empty struct{ info fs.FileInfo }
 func (e *empty) Stat() (fs.FileInfo, error) { return e.info, nil }
 func (e *empty) Read([]byte) (int, error)   { return 0, io.EOF }
 func (e *empty) Close() error               { return nil }
-
-// dir is an open folder.
-type dir struct {
-	b       *Backup
-	name    string
-	info    fs.FileInfo
-	entries []fs.DirEntry
-	read    bool
-	off     int
-}
-
-func (d *dir) Stat() (fs.FileInfo, error) { return d.info, nil }
-func (d *dir) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: d.name, Err: fs.ErrInvalid}
-}
-func (d *dir) Close() error { return nil }
-
-// ReadDir implements fs.ReadDirFile.
-func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
-	if !d.read {
-		d.entries = d.b.children(d.name)
-		d.read = true
-	}
-	rest := d.entries[d.off:]
-	if n <= 0 {
-		d.off = len(d.entries)
-		return rest, nil
-	}
-	if len(rest) == 0 {
-		return nil, io.EOF
-	}
-	if n > len(rest) {
-		n = len(rest)
-	}
-	d.off += n
-	return rest[:n], nil
-}
 
 // rootFS serves the backup folder's own files to sqlitex while the backup is opened.
 type rootFS struct{ dir string }

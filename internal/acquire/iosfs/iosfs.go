@@ -68,7 +68,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -536,7 +535,7 @@ func (d *Dump) Open(name string) (fs.File, error) {
 	}
 	switch m := fi.Mode(); {
 	case m.IsDir():
-		return &dirFile{d: d, name: name, info: fi}, nil
+		return &acquire.DirFile{Name: name, Info: fi, List: func() ([]fs.DirEntry, error) { return d.ReadDir(name) }}, nil
 	case m&fs.ModeSymlink != 0:
 		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrSymlink}
 	case !m.IsRegular():
@@ -634,44 +633,6 @@ func (i *fileInfo) IsDir() bool        { return i.mode.IsDir() }
 // Sys returns a *TarEntry for an archive entry, what os.Lstat gives for a folder's.
 func (i *fileInfo) Sys() any       { return i.sys }
 func (i *fileInfo) String() string { return fs.FormatFileInfo(i) }
-
-// dirFile is an open folder.
-type dirFile struct {
-	d       *Dump
-	name    string
-	info    fs.FileInfo
-	entries []fs.DirEntry
-	read    bool
-	off     int
-}
-
-func (f *dirFile) Stat() (fs.FileInfo, error) { return f.info, nil }
-func (f *dirFile) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: f.name, Err: errors.New("is a directory")}
-}
-func (f *dirFile) Close() error { return nil }
-
-// ReadDir implements fs.ReadDirFile.
-func (f *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
-	if !f.read {
-		es, err := f.d.ReadDir(f.name)
-		if err != nil {
-			return nil, err
-		}
-		f.entries, f.read = es, true
-	}
-	rest := f.entries[f.off:]
-	if n <= 0 {
-		f.off = len(f.entries)
-		return rest, nil
-	}
-	if len(rest) == 0 {
-		return nil, io.EOF
-	}
-	n = min(n, len(rest))
-	f.off += n
-	return rest[:n], nil
-}
 
 // folder serves a dump extracted in a folder, in place.
 type folder struct {

@@ -12,7 +12,6 @@ package union
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"slices"
 	"strings"
@@ -83,7 +82,7 @@ func (u *Union) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	if name == "." {
-		return &dir{u: u, name: "."}, nil
+		return &acquire.DirFile{Name: ".", Info: rootInfo{}, List: func() ([]fs.DirEntry, error) { return u.ReadDir(".") }}, nil
 	}
 	var firstErr error
 	for _, l := range u.layers {
@@ -95,7 +94,7 @@ func (u *Union) Open(name string) (fs.File, error) {
 			continue
 		}
 		if fi.IsDir() {
-			return &dir{u: u, name: name, info: fi}, nil
+			return &acquire.DirFile{Name: name, Info: fi, List: func() ([]fs.DirEntry, error) { return u.ReadDir(name) }}, nil
 		}
 		return l.FS.Open(name)
 	}
@@ -215,51 +214,6 @@ func (u *Union) Problems() []acquire.Problem {
 	defer u.mu.Unlock()
 	return append(out, u.problems...)
 }
-
-// dir is an open folder of the union.
-type dir struct {
-	u       *Union
-	name    string
-	info    fs.FileInfo
-	entries []fs.DirEntry
-	read    bool
-}
-
-func (d *dir) Stat() (fs.FileInfo, error) {
-	if d.info != nil {
-		return d.info, nil
-	}
-	return rootInfo{}, nil
-}
-func (d *dir) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
-}
-func (d *dir) Close() error { return nil }
-
-// ReadDir implements fs.ReadDirFile.
-func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
-	if !d.read {
-		es, err := d.u.ReadDir(d.name)
-		if err != nil {
-			return nil, err
-		}
-		d.entries, d.read = es, true
-	}
-	if n <= 0 {
-		out := d.entries
-		d.entries = nil
-		return out, nil
-	}
-	if len(d.entries) == 0 {
-		return nil, errEOF
-	}
-	k := min(n, len(d.entries))
-	out := d.entries[:k]
-	d.entries = d.entries[k:]
-	return out, nil
-}
-
-var errEOF = io.EOF
 
 // rootInfo is the FileInfo of the union's root.
 type rootInfo struct{}
