@@ -11,13 +11,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/iosbackup"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/engine"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/recheck"
 	"github.com/spytrace/spytrace/internal/report/results"
 )
 
@@ -180,4 +184,36 @@ func Project(recs []map[string]any, keys ...string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// Reload re-runs m's checks over the records o wrote, as spytrace check-iocs does on a
+// results folder, with the indicators ix, and fails the test unless the module can
+// read its records back and they raise exactly the alerts of the run, event included
+// (so the records survive the trip through JSON with every field the checks read).
+func Reload(t testing.TB, o *Outcome, ix *ioc.Index, m module.Module) {
+	t.Helper()
+	if _, ok := m.(module.Reloadable); !ok {
+		t.Fatalf("%s does not implement module.Reloadable", m.Info().Name)
+	}
+	if o.RecordsJSON == nil {
+		t.Fatalf("%s wrote no records to reload", m.Info().Name)
+	}
+	res := recheck.CheckRecords(context.Background(), m, check.NewEnv(ix), bytes.NewReader(o.RecordsJSON), recheck.Limits{})
+	if res.State != module.OK {
+		t.Fatalf("reloading %s: %s: %s %v", m.Info().Name, res.State, res.Reason, res.Problems)
+	}
+	if res.Records != o.Status.Records {
+		t.Errorf("reloaded %d records, the run wrote %d", res.Records, o.Status.Records)
+	}
+	want, err := json.MarshalIndent(o.Alerts, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(res.Alerts, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("alerts on reloaded records differ from the run's (-run +reloaded):\n%s", cmp.Diff(string(want), string(got)))
+	}
 }

@@ -190,6 +190,7 @@ func TestIndicators(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, ix, dnsevent.New())
 	if len(o.Alerts) > 0 && !strings.Contains(o.Alerts[0].Message, "a DNS lookup by com.evil.spy") {
 		t.Errorf("message %q", o.Alerts[0].Message)
 	}
