@@ -47,7 +47,6 @@ func (c *wordChecker) Finish(r *check.Reporter) {
 	r.Raise(alert.Alert{Level: alert.Informational, Message: strings.Repeat("w", c.n), Check: "words/count"})
 }
 
-
 func TestCheckRecords(t *testing.T) {
 	tests := []struct {
 		name     string
