@@ -37,6 +37,24 @@ const (
 	AndroidIntrusionLogs Kind = "android-intrusion-logs"
 )
 
+// Platform is the phone platform of an acquisition kind.
+type Platform string
+
+// Platforms.
+const (
+	IOS     Platform = "ios"
+	Android Platform = "android"
+)
+
+// Platform returns the platform the kind's acquisitions come from.
+func (k Kind) Platform() Platform {
+	switch k {
+	case IOSBackup, IOSFilesystem, IOSSysdiagnose:
+		return IOS
+	}
+	return Android
+}
+
 // Acquisition is an opened piece of evidence. It never modifies what it reads.
 type Acquisition interface {
 	fs.FS
