@@ -56,7 +56,7 @@ type Case struct {
 	Dir string
 	// Producer is Spytrace or MVT; Version the producer's version when info.json says.
 	Producer, Version string
-	Platform acquire.Platform
+	Platform          acquire.Platform
 	// Command and Date are those of the run that wrote the folder, when known.
 	Command, Date string
 	// IOCFiles lists the indicator files of that run (info.json's ioc_files).

@@ -29,7 +29,7 @@ type Outcome struct {
 	Modules []ModuleResult
 	// Alerts are every alert of the re-check, in module order; New those no earlier run
 	// of the case raised (see Known).
-	Alerts, New []alert.Alert
+	Alerts, New       []alert.Alert
 	Counts, NewCounts alert.Counts
 	// Known is the number of earlier alerts the case held (its own run and earlier
 	// re-checks); KnownProblems says what of them could not be read.
