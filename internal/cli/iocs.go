@@ -18,6 +18,7 @@ import (
 	"github.com/spytrace/spytrace/internal/feeds"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/safetext"
+	"github.com/spytrace/spytrace/internal/taxii"
 )
 
 // iocsCommand is the "iocs" group: fetching, listing and searching indicator files.
@@ -193,6 +194,11 @@ func (e *env) iocsListCommand() *cobra.Command {
 				fmt.Fprintf(e.stderr, "spytrace: warning: %s\n", safetext.Terminal(merr.Error()))
 				m = &feeds.Manifest{}
 			}
+			st, serr := taxii.ReadState(dir)
+			if serr != nil {
+				fmt.Fprintf(e.stderr, "spytrace: warning: %s\n", safetext.Terminal(serr.Error()))
+				st = &taxii.State{}
+			}
 			ix, rep, warnings, missing, err := e.loadedSources(e.iocsSources(extra))
 			if err != nil {
 				return err
@@ -202,13 +208,23 @@ func (e *env) iocsListCommand() *cobra.Command {
 			for _, fr := range rep.Files {
 				p := fr.File.Path
 				var b *feeds.Bundle
+				var tx *taxii.Source
 				if sameDir(filepath.Dir(p), dir) {
 					b = m.Find(filepath.Base(p))
+					tx = st.ByFile(filepath.Base(p))
 				}
 				if b != nil {
 					listed[b.File] = true
 				}
-				printSource(w, fr, b, warnings[p])
+				printSource(w, fr, b, tx, warnings[p])
+			}
+			for _, src := range st.Sources {
+				if src.File != "" && fileExists(filepath.Join(dir, src.File)) {
+					continue
+				}
+				fmt.Fprintf(w, "(not installed) TAXII collection %s\n", safetext.Terminal(src.Collection))
+				fmt.Fprintf(w, "  from:        %s\n", safetext.Terminal(src.APIRoot))
+				fmt.Fprintf(w, "  status:      its file %s is missing: pull it again with --full\n\n", safetext.Terminal(src.File))
 			}
 			for _, b := range m.Bundles {
 				if listed[b.File] || b.File != "" && fileExists(filepath.Join(dir, b.File)) {
@@ -260,15 +276,29 @@ func bundleStatus(b *feeds.Bundle) string {
 	return "ok (checked " + b.LastAttempt.UTC().Format(time.DateTime) + " UTC)"
 }
 
-func printSource(w io.Writer, fr ioc.FileReport, b *feeds.Bundle, warnings int) {
+func printSource(w io.Writer, fr ioc.FileReport, b *feeds.Bundle, tx *taxii.Source, warnings int) {
 	fmt.Fprintf(w, "%s\n", safetext.Terminal(fr.File.Path))
-	if b != nil {
+	switch {
+	case tx != nil:
+		title := ""
+		if tx.Title != "" {
+			title = " (" + safetext.Terminal(tx.Title) + ")"
+		}
+		fmt.Fprintf(w, "  from:        TAXII 2.1 collection %s%s of %s\n", safetext.Terminal(tx.Collection), title, safetext.Terminal(tx.APIRoot))
+		fmt.Fprintf(w, "  pulled:      %s UTC, %d objects", tx.LastPull.UTC().Format(time.DateTime), tx.Objects)
+		if tx.DateAddedLast != "" {
+			fmt.Fprintf(w, ", added up to %s", safetext.Terminal(tx.DateAddedLast))
+		}
+		fmt.Fprintln(w)
+	case b != nil:
 		fmt.Fprintf(w, "  from:        %s (index entry %q)\n", safetext.Terminal(b.URL), safetext.Terminal(b.Name))
 		if b.Downloaded != nil {
 			fmt.Fprintf(w, "  downloaded:  %s UTC\n", b.Downloaded.UTC().Format(time.DateTime))
 		}
-	} else if fi, err := os.Stat(fr.File.Path); err == nil {
-		fmt.Fprintf(w, "  modified:    %s UTC\n", fi.ModTime().UTC().Format(time.DateTime))
+	default:
+		if fi, err := os.Stat(fr.File.Path); err == nil {
+			fmt.Fprintf(w, "  modified:    %s UTC\n", fi.ModTime().UTC().Format(time.DateTime))
+		}
 	}
 	fmt.Fprintf(w, "  sha256:      %s\n", fr.File.SHA256)
 	if b != nil && b.SHA256 != "" && b.SHA256 != fr.File.SHA256 {

@@ -120,6 +120,17 @@ func TestPullTAXIIIncremental(t *testing.T) {
 	if err != nil || len(st.Sources) != 1 || st.Sources[0].Objects != 6 || st.Sources[0].DateAddedLast != "2026-03-02T16:00:00.000000Z" {
 		t.Errorf("state %+v %v", st, err)
 	}
+	// iocs list names the collection the bundle came from.
+	code, out, errOut = runIOCs(t, vars, "list")
+	for _, want := range []string{"from:        TAXII 2.1 collection " + taxiiTestCol, "pulled:      2026-11-23 12:00:00 UTC, 6 objects, added up to 2026-03-02T16:00:00.000000Z", "indicators:  6 (domains 6)"} {
+		if code != ExitClean || !strings.Contains(out, want) {
+			t.Errorf("iocs list lacks %q: code %d\n%s%s", want, code, out, errOut)
+		}
+	}
+	os.Remove(filepath.Join(taxiiIndicatorsDir(data), st.Sources[0].File))
+	if _, out, _ = runIOCs(t, vars, "list"); !strings.Contains(out, "(not installed) TAXII collection "+taxiiTestCol) {
+		t.Errorf("a pulled collection whose file is gone:\n%s", out)
+	}
 }
 
 func TestPullTAXIIAuth(t *testing.T) {

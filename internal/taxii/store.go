@@ -77,6 +77,17 @@ func (s *State) Find(apiRoot, collection string) *Source {
 	return nil
 }
 
+// ByFile returns the source whose bundle is the file name (in the indicators folder),
+// or nil.
+func (s *State) ByFile(name string) *Source {
+	for i := range s.Sources {
+		if s.Sources[i].File == name {
+			return &s.Sources[i]
+		}
+	}
+	return nil
+}
+
 // Put adds or replaces the source of src's API root and collection.
 func (s *State) Put(src Source) {
 	if old := s.Find(src.APIRoot, src.Collection); old != nil {
