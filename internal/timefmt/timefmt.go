@@ -12,7 +12,6 @@
 package timefmt
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -177,20 +176,18 @@ func (t Time) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON implements json.Unmarshaler; it accepts null, "", [Layout] and RFC 3339.
+// Any other value reads as an unknown time rather than an error: records read back
+// from results folders written by other tools hold 0 or "0" for a date they did not
+// know, and one such field must not lose the rest of the record.
 func (t *Time) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(b, []byte("null")) {
-		t.Time = time.Time{}
+	t.Time = time.Time{}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
+	if v, err := Parse(s); err == nil {
+		t.Time = v
 	}
-	v, err := Parse(s)
-	if err != nil {
-		return err
-	}
-	t.Time = v
 	return nil
 }
 

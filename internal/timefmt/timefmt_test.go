@@ -72,8 +72,16 @@ func TestFormatAndJSON(t *testing.T) {
 			t.Errorf("Unmarshal(%s) = %v, %v", in, v, err)
 		}
 	}
-	var v timefmt.Time
-	if err := json.Unmarshal([]byte(`"yesterday"`), &v); err == nil {
-		t.Error("a nonsense time was accepted")
+	// What other tools write for a date they did not know reads as unknown, and the
+	// fields after it are still read.
+	for _, in := range []string{`"yesterday"`, `0`, `"0"`, `null`, `""`, `{"x":1}`, `[1]`} {
+		var rec struct {
+			T    timefmt.Time `json:"t"`
+			Next string       `json:"next"`
+		}
+		rec.T = timefmt.Of(when)
+		if err := json.Unmarshal([]byte(`{"t":`+in+`,"next":"kept"}`), &rec); err != nil || !rec.T.IsZero() || rec.Next != "kept" {
+			t.Errorf("Unmarshal(%s) = %v %q, %v", in, rec.T, rec.Next, err)
+		}
 	}
 }
