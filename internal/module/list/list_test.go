@@ -78,3 +78,21 @@ func names(ms []module.Module) []string {
 	}
 	return out
 }
+
+// TestEveryCheckedModuleReloads guards check-iocs: a module with checks must read its
+// records back from a results folder, or re-checking an old case would skip it.
+func TestEveryCheckedModuleReloads(t *testing.T) {
+	n := 0
+	for _, m := range list.All() {
+		if _, ok := m.(module.Checkable); !ok {
+			continue
+		}
+		n++
+		if _, ok := m.(module.Reloadable); !ok {
+			t.Errorf("%s has checks but does not implement module.Reloadable", m.Info().Name)
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d modules with checks", n)
+	}
+}

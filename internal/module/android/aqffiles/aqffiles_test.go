@@ -11,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -199,6 +200,7 @@ func TestIndicators(t *testing.T) {
 	if diff := cmp.Diff(want, alertsOf(o)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, ix, aqffiles.New())
 	if len(o.Alerts) > 0 && o.Alerts[0].EventTime.Time != t1 {
 		t.Errorf("event time %v", o.Alerts[0].EventTime)
 	}
@@ -217,6 +219,7 @@ func TestTmpFile(t *testing.T) {
 			!strings.HasPrefix(o.Alerts[1].Message, `Found file at suspicious path "/data/local/tmp/notes.txt"`) {
 			t.Errorf("messages %q / %q", o.Alerts[0].Message, o.Alerts[1].Message)
 		}
+		moduletest.Reload(t, o, nil, aqffiles.New())
 	}
 	// False positives: the collector (in the sample), the folder itself, a folder
 	// entry, a sibling folder.
@@ -244,5 +247,58 @@ func TestSampleIsClean(t *testing.T) {
 				t.Errorf("sample raised %s: %s", a.Check, a.Message)
 			}
 		}
+	}
+}
+
+// TestDecodeMVTRecord reads files.json entries the way MVT writes them into
+// aqf_files.json (its sixteen keys, times as device wall-clock text, user_id holding a
+// name for files listed with find -printf, no executable) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	sha := strings.Repeat("5e", 32)
+	tests := []struct {
+		name   string
+		ix     *ioc.Index
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"hash indicator", moduletest.Index("files_sha256", sha), `{"path": "/sdcard/Download/update.apk", "size": 81234,
+			"mode": "-rw-rw----", "user_id": 10123, "user_name": "u0_a123", "group_id": 9997, "group_name": "everybody",
+			"changed_time": "2025-03-14 10:30:00.000000", "modified_time": "2025-03-14 10:30:00.000000",
+			"access_time": "2025-03-14 10:31:00.000000", "error": "", "context": "u:object_r:media_rw_data_file:s0",
+			"sha1": "", "sha256": "` + sha + `", "sha512": "", "md5": ""}`,
+			[]string{`ioc/file_hash Found a known suspicious file hash "` + sha + `" in the hash of /sdcard/Download/update.apk (files.json)`}},
+		{"collector tmp file", nil, `{"path": "/data/local/tmp/frida-server", "size": 4096, "mode": "-rwxr-x---",
+			"user_id": 2000, "user_name": "shell", "group_id": 2000, "group_name": "shell", "changed_time": null,
+			"modified_time": "2025-03-14 10:30:00.000000", "access_time": null, "error": "", "context": "", "sha1": "",
+			"sha256": "", "sha512": "", "md5": ""}`,
+			[]string{`aqf_files/tmp-file Found executable file at suspicious path "/data/local/tmp/frida-server" (mode -rwxr-x---, owner shell)`}},
+		{"find -printf tmp file", nil, `{"path": "/data/local/tmp/agent", "size": "77", "mode": "750", "user_id": "shell",
+			"user_name": "", "group_id": "shell", "group_name": "", "changed_time": null,
+			"modified_time": "2025-03-14 10:30:00.000000", "access_time": null, "error": "", "context": "", "sha1": "",
+			"sha256": "", "sha512": "", "md5": ""}`,
+			[]string{`aqf_files/tmp-file Found executable file at suspicious path "/data/local/tmp/agent" (mode 750, owner shell)`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := aqffiles.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+				if a.Time() != t1.Add(time.Hour) {
+					t.Errorf("alert at %v", a.Time())
+				}
+			})
+			ck := m.NewChecker(check.NewEnv(tc.ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

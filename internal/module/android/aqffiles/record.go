@@ -1,6 +1,8 @@
 package aqffiles
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -41,6 +43,51 @@ type Record struct {
 	DeviceTimezone string `json:"device_timezone"`
 	// Entry is the entry's number in files.json (array element or NDJSON line), from 1.
 	Entry int `json:"entry"`
+}
+
+// UnmarshalJSON reads a record as spytrace writes it or as MVT does: user_id and
+// group_id may be names (files listed with find -printf; they are read into
+// user_name and group_name, as the module reads files.json), size and the ids may be
+// strings of digits, and executable, which MVT does not write, is worked out from the
+// mode. MVT's times are the device's wall clock; without its zone they are read as
+// UTC.
+func (r *Record) UnmarshalJSON(data []byte) error {
+	type plain Record
+	aux := struct {
+		*plain
+		Size       json.RawMessage `json:"size"`
+		UserID     json.RawMessage `json:"user_id"`
+		GroupID    json.RawMessage `json:"group_id"`
+		Executable json.RawMessage `json:"executable"`
+	}{plain: (*plain)(r)}
+	err := json.Unmarshal(data, &aux)
+	if err != nil && !module.IsFieldTypeError(err) {
+		return err
+	}
+	e := Entry{}
+	for k, raw := range map[string]json.RawMessage{"size": aux.Size, "user_id": aux.UserID, "group_id": aux.GroupID} {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		if raw != nil && dec.Decode(&v) == nil {
+			e[k] = v
+		}
+	}
+	r.Size, _ = e.Int("size")
+	var ok bool
+	if r.UserID, ok = e.Int("user_id"); !ok && r.UserName == "" {
+		r.UserName = e.Text("user_id")
+	}
+	if r.GroupID, ok = e.Int("group_id"); !ok && r.GroupName == "" {
+		r.GroupName = e.Text("group_id")
+	}
+	r.Executable = nil
+	if aux.Executable == nil {
+		r.Executable = executable(r.Mode)
+	} else if xerr := json.Unmarshal(aux.Executable, &r.Executable); xerr != nil && err == nil {
+		err = xerr
+	}
+	return err
 }
 
 // IsDir reports whether the mode says the entry is a folder.

@@ -11,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -116,6 +117,7 @@ func TestOldPatch(t *testing.T) {
 	if len(got) != 1 || got[0].Level != alert.Medium || len(o.Alerts) != 1 {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, nil, aqfgetprop.New())
 	// without acquisition.json: no comparison with the analyst's clock
 	if o := run(t, files(planted, false), nil); len(o.Alerts) != 0 {
 		t.Errorf("without a date: alerts = %+v", o.Alerts)
@@ -153,6 +155,7 @@ func TestPropertyIndicator(t *testing.T) {
 	if len(got) != 1 || got[0].Level != alert.Critical || got[0].Indicator.Value != "persist.sys.spy" {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, ix, aqfgetprop.New())
 	ps = fixture.SampleAndroidProps(now, 5, 2)
 	fixture.PlantAndroidProperty(&ps, "persist.sys.spyglass", "1")
 	if o := run(t, files(ps, true), ix); len(o.Alerts) != 0 {
@@ -168,4 +171,41 @@ func FuzzAcquisitionStarted(f *testing.F) {
 			aqfgetprop.PatchTooOld(patch, s)
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads properties the way MVT writes them into
+// aqf_get_prop.json ({name, value}) and checks them again: the property indicator
+// matches; the security patch level is not judged, MVT's record holding no date to
+// compare it with (MVT compares it with the day it runs).
+func TestDecodeMVTRecord(t *testing.T) {
+	tests := []struct {
+		name   string
+		ix     *ioc.Index
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"indicator", moduletest.Index(string(ioc.AndroidProperty), "persist.sys.spy"), `{"name": "persist.sys.spy", "value": "1"}`,
+			[]string{`ioc/android_property Found a known suspicious system property "persist.sys.spy" in the system properties`}},
+		{"old patch, no date", nil, `{"name": "ro.build.version.security_patch", "value": "2019-01-05"}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := aqfgetprop.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(tc.ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

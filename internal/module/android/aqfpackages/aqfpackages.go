@@ -413,3 +413,6 @@ func (h *hasher) hex() string { return hex.EncodeToString(h.Sum(nil)) }
 func (m *Module) NewChecker(env *check.Env) check.Checker {
 	return &checker{env: env, seen: map[string]bool{}}
 }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Package](data) }

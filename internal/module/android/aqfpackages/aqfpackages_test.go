@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"encoding/json"
 	"hash"
 	"io/fs"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -18,6 +20,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -225,6 +228,7 @@ func TestIndicators(t *testing.T) {
 	if a := o.AlertsOf("ioc/app_id"); len(a) != 1 || a[0].Level != alert.Critical || a[0].Indicator.Value != "com.spy.tracker" {
 		t.Errorf("app id: %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index(string(ioc.AppID), "com.spy.tracker"), aqfpackages.New())
 	// false positive: a longer name
 	spec = base()
 	fixture.PlantAQFPackage(&spec, "com.spy.tracker.helper")
@@ -238,6 +242,7 @@ func TestIndicators(t *testing.T) {
 	if a := o.AlertsOf("ioc/file_hash"); len(a) != 1 || a[0].Level != alert.Critical || a[0].Indicator.Value != sum {
 		t.Errorf("file hash: %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index(string(ioc.FileSHA256), sum), aqfpackages.New())
 	// false positive: the hash of another file
 	if o := run(t, fixture.AQFPackagesFiles(base()), moduletest.Index(string(ioc.FileSHA256), sum)); len(o.Alerts) != 0 {
 		t.Errorf("file hash FP: %+v", o.Alerts)
@@ -249,6 +254,7 @@ func TestIndicators(t *testing.T) {
 	if a := o.AlertsOf("ioc/app_cert"); len(a) != 1 || a[0].Level != alert.Critical || a[0].Indicator.Value != certSum {
 		t.Errorf("cert: %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index(string(ioc.AppCertHash), certSum), aqfpackages.New())
 	if o := run(t, fixture.AQFPackagesFiles(base()), moduletest.Index(string(ioc.AppCertHash), certSum)); len(o.Alerts) != 0 {
 		t.Errorf("cert FP: %+v", o.Alerts)
 	}
@@ -273,6 +279,7 @@ func TestStreamedCertificateIndicator(t *testing.T) {
 		if len(o.AlertsOf(aqfpackages.NoInstaller.ID)) != 1 {
 			t.Errorf("%s: no-installer: %+v", scheme, o.Alerts)
 		}
+		moduletest.Reload(t, o, moduletest.Index(string(ioc.AppCertHash), sum), aqfpackages.New())
 		// false positive: the APK not collected, so no certificate to compare
 		files := fixture.AQFPackagesFiles(spec)
 		for n := range files {
@@ -311,6 +318,7 @@ func TestHeuristics(t *testing.T) {
 		if len(o.Alerts) != 1 || o.Alerts[0].Check != tt.id || o.Alerts[0].Level != tt.level {
 			t.Errorf("%s: alerts %+v", tt.name, o.Alerts)
 		}
+		moduletest.Reload(t, o, nil, aqfpackages.New())
 	}
 }
 
@@ -338,6 +346,7 @@ func TestRootAndIndicator(t *testing.T) {
 	if len(o.AlertsOf("ioc/app_id")) != 1 || len(o.AlertsOf(aqfpackages.RootPackage.ID)) != 1 || len(o.Alerts) != 2 {
 		t.Errorf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index(string(ioc.AppID), "com.topjohnwu.magisk"), aqfpackages.New())
 }
 
 func TestAPKBaseName(t *testing.T) {
@@ -361,4 +370,65 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("records with an error")
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads packages the way MVT writes them into aqf_packages.json (the
+// packages.json entries as read, without spytrace's install_source and
+// certificate_source) and checks them again: the three indicator lookups and the
+// installer and disabled-package heuristics.
+func TestDecodeMVTRecord(t *testing.T) {
+	apkSHA, certSHA := strings.Repeat("a1", 32), strings.Repeat("c3", 32)
+	pkg := func(name, installer string, system, disabled bool) string {
+		return `{"name": "` + name + `", "files": [{"path": "/data/app/~~Xy==/` + name + `-Ab==/base.apk", "local_name": "",
+			"md5": "", "sha1": "", "sha256": "` + apkSHA + `", "sha512": "", "error": "", "verified_certificate": true,
+			"certificate": {"Md5": "", "Sha1": "", "Sha256": "` + certSHA + `", "ValidFrom": "2021-01-01T00:00:00Z",
+			"ValidTo": "2051-01-01T00:00:00Z", "Issuer": "CN=Dev", "Subject": "CN=Dev", "SignatureAlgorithm": 4,
+			"SerialNumber": 261535268386447930143346235620457925937}, "certificate_error": "", "trusted_certificate": false}],
+			"installer": "` + installer + `", "uid": 10234, "disabled": ` + strconv.FormatBool(disabled) + `,
+			"system": ` + strconv.FormatBool(system) + `, "third_party": ` + strconv.FormatBool(!system) + `}`
+	}
+	tests := []struct {
+		name   string
+		ix     *ioc.Index
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"app id", moduletest.Index(string(ioc.AppID), "com.spy.tracker"), pkg("com.spy.tracker", "com.android.vending", false, false),
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.spy.tracker" in the installed packages`}},
+		{"apk hash", moduletest.Index(string(ioc.FileSHA256), apkSHA), pkg("com.example.app", "com.android.vending", false, false),
+			[]string{`ioc/file_hash Found a known suspicious file hash "` + apkSHA + `" in the APK /data/app/~~Xy==/com.example.app-Ab==/base.apk of the package "com.example.app"`}},
+		{"certificate", moduletest.Index(string(ioc.AppCertHash), certSHA), pkg("com.example.app", "com.android.vending", false, false),
+			[]string{`ioc/app_cert Found a known suspicious app signing certificate "` + certSHA + `" in the signing certificate of the package "com.example.app"`}},
+		{"browser install", nil, pkg("com.example.sideloaded", "com.google.android.packageinstaller", false, false),
+			[]string{`aqf_packages/installed-from-file The app "com.example.sideloaded" was installed from an APK file with "com.google.android.packageinstaller" (downloaded with a browser or received as a file)`}},
+		{"no installer", nil, pkg("com.example.adb", "null", false, false),
+			[]string{`aqf_packages/no-installer The non-system app "com.example.adb" has no installer: installed with adb or another method`}},
+		{"system app without installer", nil, pkg("com.vendor.app", "null", true, false), nil},
+		{"disabled update package", nil, pkg("com.google.android.gms", "null", true, true),
+			[]string{`aqf_packages/update-package-disabled The system update package "com.google.android.gms" is disabled on the phone`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := aqfpackages.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(tc.ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			// the event keeps every digit of the serial number
+			if b, _ := json.Marshal(rec); !strings.Contains(string(b), `"SerialNumber":261535268386447930143346235620457925937`) {
+				t.Errorf("record %s", b)
+			}
+		})
+	}
 }

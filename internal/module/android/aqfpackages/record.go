@@ -1,5 +1,10 @@
 package aqfpackages
 
+import (
+	"bytes"
+	"encoding/json"
+)
+
 // Package is one entry of packages.json. The keys up to third_party are androidqf's
 // (MVT's records are the entries as read); install_source is spytrace's.
 type Package struct {
@@ -17,6 +22,15 @@ type Package struct {
 	// play-store, third-party-store, package-file, no-installer, other), or
 	// not-collected when the installer was not asked for.
 	InstallSource string `json:"install_source"`
+}
+
+// UnmarshalJSON reads a package with its numbers as written: a certificate's serial
+// number has more digits than a float64 holds.
+func (p *Package) UnmarshalJSON(data []byte) error {
+	type plain Package
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode((*plain)(p))
 }
 
 // File is one file (base or split APK) of a package.

@@ -135,3 +135,17 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable. A record of MVT's aqf_processes.json has
+// neither source (MVT reads ps.txt only) nor name: source is set to ps.txt and name to
+// proc_name, so that a program started from /data/local/tmp is recognised.
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	v, err := module.Decode[Record](data)
+	if rec, ok := v.(*Record); ok && rec.Source == "" {
+		rec.Source = PsTxt
+		if rec.Name == "" {
+			rec.Name = rec.ProcName
+		}
+	}
+	return v, err
+}

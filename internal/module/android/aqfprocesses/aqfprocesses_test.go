@@ -1,6 +1,7 @@
 package aqfprocesses_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -11,6 +12,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -222,6 +224,7 @@ func TestIndicators(t *testing.T) {
 	if diff := cmp.Diff(want, alertsOf(o)); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, ix, aqfprocesses.New())
 	if len(o.Alerts) > 0 && !strings.Contains(o.Alerts[0].Message, "the processes running during the collection (ps.txt, pid 31337)") {
 		t.Errorf("message %q", o.Alerts[0].Message)
 	}
@@ -232,6 +235,7 @@ func TestIndicators(t *testing.T) {
 	if diff := cmp.Diff([]string{"CRITICAL ioc/app_id com.evil.spy"}, alertsOf(o)); diff != "" {
 		t.Errorf("json alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, ix, aqfprocesses.New())
 }
 
 func TestTmpExecutable(t *testing.T) {
@@ -242,6 +246,7 @@ func TestTmpExecutable(t *testing.T) {
 		if diff := cmp.Diff([]string{"HIGH aqf_processes/tmp-executable"}, alertsOf(o)); diff != "" {
 			t.Errorf("format %d (-want +got):\n%s", format, diff)
 		}
+		moduletest.Reload(t, o, nil, aqfprocesses.New())
 		if len(o.Alerts) == 1 && !strings.Contains(o.Alerts[0].Message, `started from "/data/local/tmp/.cache/agentd"`) {
 			t.Errorf("message %q", o.Alerts[0].Message)
 		}
@@ -266,6 +271,7 @@ func TestRootContext(t *testing.T) {
 	if diff := cmp.Diff([]string{"HIGH aqf_processes/root-context"}, alertsOf(o)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, aqfprocesses.New())
 	spec = fixture.SampleAQFProcesses(now, 20, 5, fixture.AQFProcessesJSON)
 	spec.Processes = append(spec.Processes, fixture.AQFProcess{PID: 66, State: "S", Name: "sh", CommandLine: []string{"sh"}, Label: "u:r:su:s0"})
 	o = run(t, nil, fixture.AQFProcessesFiles(spec))
@@ -300,5 +306,52 @@ func TestSampleIsClean(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDecodeMVTRecord reads processes the way MVT writes them into aqf_processes.json
+// (the ps.txt columns, proc_name without brackets, no name or source) and checks them
+// again: app-id and process indicators and both heuristics.
+func TestDecodeMVTRecord(t *testing.T) {
+	proc := func(user string, pid int, name, label string) string {
+		return `{"user": "` + user + `", "pid": ` + strconv.Itoa(pid) + `, "ppid": 1, "virtual_memory_size": 10823456,
+			"resident_set_size": 5120, "wchan": "do_epoll_wait", "aprocress": "0", "stat": "S", "proc_name": "` + name + `",
+			"label": "` + label + `"}`
+	}
+	tests := []struct {
+		name   string
+		ix     *ioc.Index
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"app id", moduletest.Index("app_ids", "com.stalker.app"), proc("u0_a211", 4242, "com.stalker.app:remote", ""),
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.stalker.app" in the processes running during the collection (ps.txt, pid 4242)`}},
+		{"process", moduletest.Index("processes", "bh_implantd"), proc("root", 777, "bh_implantd", ""),
+			[]string{`ioc/process Found a known suspicious process "bh_implantd" in the processes running during the collection (ps.txt, pid 777)`}},
+		{"gatekeeperd", moduletest.Index("processes", "gatekeeperd"), proc("system", 600, "gatekeeperd", ""), nil},
+		{"tmp executable", nil, proc("shell", 31337, "/data/local/tmp/agentd", ""),
+			[]string{`aqf_processes/tmp-executable Process "/data/local/tmp/agentd" (pid 31337, user shell) was started from "/data/local/tmp/agentd" in the adb scratch folder (ps.txt)`}},
+		{"root context", nil, proc("root", 901, "magiskd", "u:r:magisk:s0"),
+			[]string{`aqf_processes/root-context Process "magiskd" (pid 901) was running in the root SELinux domain "magisk" (context "u:r:magisk:s0", ps.txt)`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := aqfprocesses.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(tc.ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -185,3 +185,35 @@ func text(v any) string {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{} }
+
+// DecodeRecord implements module.Reloadable. It reads a spytrace record (one setting)
+// or MVT's aqf_settings.json, a single object of namespace → {key: value}, which it
+// returns as the Settings it holds (namespaces and keys in name order, values that are
+// not text written as JSON, a namespace that is not an object left out, as for
+// androidqf's settings.json).
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	if !isMVTDict(data) {
+		return module.Decode[Setting](data)
+	}
+	recs, _, err := ParseJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	return Settings(recs), nil
+}
+
+// Settings are the settings of one MVT aqf_settings.json object.
+type Settings []*Setting
+
+// isMVTDict says whether data is MVT's namespace → {key: value} object rather than a
+// spytrace record, whose key and namespace are strings.
+func isMVTDict(data []byte) bool {
+	var probe struct {
+		Namespace, Key json.RawMessage
+	}
+	if json.Unmarshal(data, &probe) != nil {
+		return false
+	}
+	isString := func(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '"' }
+	return !isString(probe.Namespace) && !isString(probe.Key)
+}

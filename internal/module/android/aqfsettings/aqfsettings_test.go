@@ -11,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/android/aqfsettings"
@@ -129,6 +130,7 @@ func TestDangerousSettings(t *testing.T) {
 			!strings.Contains(o.Alerts[0].Message, key) || o.Alerts[0].Meaning == "" || o.Alerts[0].Advice == "" {
 			t.Errorf("%s: alerts %+v", key, o.Alerts)
 		}
+		moduletest.Reload(t, o, nil, aqfsettings.New())
 		// false positive: the same setting at its safe value, in settings.json
 		fixture.PlantAQFDangerousSetting(spec, "global", key, d.Safe)
 		if o := run(t, fstest.MapFS{"settings.json": {Data: fixture.AQFSettingsJSON(spec)}}); len(o.Alerts) != 0 {
@@ -155,4 +157,39 @@ func FuzzParse(f *testing.F) {
 		}
 		aqfsettings.ParseJSON(data)
 	})
+}
+
+// TestDecodeMVTRecord reads MVT's aqf_settings.json, one object of namespace → {key:
+// value}, and checks every setting of it again.
+func TestDecodeMVTRecord(t *testing.T) {
+	const mvt = `{"global": {"adb_enabled": "1", "package_verifier_enable": "0", "upload_apk_enable": "1"},
+		"secure": {"android_id": "9774d56d682e549c", "accessibility_enabled": "1"},
+		"system": {"screen_brightness": "102"}}`
+	m := aqfsettings.New()
+	rec, err := m.DecodeRecord([]byte(mvt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs, ok := rec.(aqfsettings.Settings); !ok || len(recs) != 6 {
+		t.Fatalf("decoded %#v", rec)
+	}
+	var got []string
+	rep := check.NewReporter(m.Info().Name, func(a alert.Alert) { got = append(got, a.Check+" "+a.Message) })
+	ck := m.NewChecker(check.NewEnv(nil))
+	ck.Check(rec, rep)
+	ck.Finish(rep)
+	want := []string{"package_verifier_enable = 0", "accessibility_enabled = 1"}
+	if len(got) != len(want) {
+		t.Fatalf("alerts %q", got)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], aqfsettings.DangerousSettingID+" Found suspicious ") || !strings.Contains(got[i], w) {
+			t.Errorf("alert %d = %q, want %q", i, got[i], w)
+		}
+	}
+	// a spytrace record is still read as one setting
+	rec, err = m.DecodeRecord([]byte(`{"namespace": "global", "key": "package_verifier_enable", "value": "0"}`))
+	if s, ok := rec.(*aqfsettings.Setting); err != nil || !ok || s.Key != "package_verifier_enable" {
+		t.Errorf("decoded %#v, %v", rec, err)
+	}
 }

@@ -106,10 +106,17 @@ type checker struct{}
 
 // Check implements check.Checker.
 func (c *checker) Check(v any, r *check.Reporter) {
-	rec, ok := v.(*Setting)
-	if !ok {
-		return
+	switch rec := v.(type) {
+	case *Setting:
+		c.check(rec, r)
+	case Settings:
+		for _, s := range rec {
+			c.check(s, r)
+		}
 	}
+}
+
+func (c *checker) check(rec *Setting, r *check.Reporter) {
 	d, ok := DangerousSettings[rec.Key]
 	if !ok || rec.Value == d.Safe {
 		return

@@ -112,3 +112,6 @@ func newRecord(file string, ev intrusionlog.Event, clock intrusionlog.Clock) *Re
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Record](data) }

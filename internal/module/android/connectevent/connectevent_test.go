@@ -10,6 +10,8 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
+	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -98,6 +100,7 @@ func TestIndicators(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, ix, connectevent.New())
 }
 
 func TestSampleIsClean(t *testing.T) {
@@ -106,5 +109,53 @@ func TestSampleIsClean(t *testing.T) {
 	o := run(t, acquire.AndroidIntrusionLogs, ix, fixture.IntrusionLogFiles(s))
 	if o.Status.State != module.OK || len(o.Alerts) != 0 || len(o.List(t)) == 0 {
 		t.Errorf("status %+v, %d alerts, %d records", o.Status, len(o.Alerts), len(o.List(t)))
+	}
+}
+
+// TestDecodeMVTRecord reads connections the way MVT writes them into
+// connect_event.json (the exporter's fields as read, ip_address with its "host/"
+// prefix, timestamp on the device's clock, event_type) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	rec := func(ip, pkg string) string {
+		return `{"event_id": 12, "event_time": 1748770200123, "ip_address": "` + ip + `", "port": 443,
+			"package_name": "` + pkg + `", "event_type": "connect_event", "timestamp": "2025-06-01 10:30:00.123000"}`
+	}
+	ix := moduletest.Index("ips", "203.0.113.66", "app_ids", "com.evil.spy", "ips", "127.0.0.0/8")
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"address and package", rec("/203.0.113.66", "com.evil.spy"), []string{
+			`ioc/ip Found a known suspicious IP address "203.0.113.66" in a connection opened by com.evil.spy (intrusion log)`,
+			`ioc/app_id Found a known suspicious app identifier "com.evil.spy" in the app that connected to 203.0.113.66 (intrusion log)`,
+		}},
+		{"host name before the address", rec("c2.example/203.0.113.66", "com.android.chrome"), []string{
+			`ioc/ip Found a known suspicious IP address "203.0.113.66" in a connection opened by com.android.chrome (intrusion log)`,
+		}},
+		{"loopback", rec("localhost/127.0.0.1", "com.android.chrome"), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := connectevent.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+				if want := time.Date(2025, 6, 1, 9, 30, 0, 123_000_000, time.UTC); !a.Time().Equal(want) {
+					t.Errorf("alert at %v, want %v (UTC, from event_time)", a.Time(), want)
+				}
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

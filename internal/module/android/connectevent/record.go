@@ -1,9 +1,12 @@
 package connectevent
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 
+	"github.com/spytrace/spytrace/internal/android/intrusionlog"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/timefmt"
 )
@@ -32,6 +35,32 @@ type Record struct {
 	Line int    `json:"line"`
 	// Extra holds fields of the event this module does not know.
 	Extra map[string]any `json:"extra,omitempty"`
+}
+
+// UnmarshalJSON reads a record as spytrace writes it or as MVT does. MVT keeps the
+// exporter's "host/address" text in ip_address: the address after the last "/" is
+// taken, and the host before it, as when the logs are read. MVT writes timestamp on
+// the device's clock when it knows the zone: timestamp is computed again from
+// event_time, in UTC. Numbers under extra keep their digits.
+func (r *Record) UnmarshalJSON(data []byte) error {
+	type plain Record
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	err := dec.Decode((*plain)(r))
+	if err != nil && !module.IsFieldTypeError(err) {
+		return err
+	}
+	if strings.Contains(r.IPAddress, "/") {
+		addr, host := intrusionlog.CleanAddress(r.IPAddress)
+		r.IPAddress = addr
+		if r.Host == "" {
+			r.Host = host
+		}
+	}
+	if r.EventTime != nil {
+		r.Timestamp = timefmt.Of(timefmt.FromUnixMillis(*r.EventTime))
+	}
+	return err
 }
 
 // Timeline implements module.Timeliner: one "network_connection" event.

@@ -1,6 +1,7 @@
 package dbinfo_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -101,6 +103,7 @@ func TestAppIndicator(t *testing.T) {
 	if got := o.AlertsOf("ioc/app_id"); len(got) != 1 || got[0].Level != alert.Critical || got[0].Indicator.Value != "com.spy.agent" {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, ix, dbinfo.New())
 	// false positive: the file name equals an indicator value (MVT would match it)
 	p = fixture.SampleDBInfo(now, 6, 4)
 	fixture.PlantDBInfoApp(&p, "com.innocent.app", now.Add(-time.Minute))
@@ -117,4 +120,42 @@ func FuzzParse(f *testing.F) {
 			dbinfo.Candidates(op)
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads operations the way MVT writes them into dbinfo.json
+// ({isodate, action, sql, path} and pid as text, no process) and checks them again:
+// the package in the database's path matches, the file name does not.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index(string(ioc.AppID), "com.spy.agent", string(ioc.AppID), "store.db")
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"package in the path", `{"isodate": "2024-03-14 10:59:00.123", "pid": "8817", "action": "executeForCursorWindow",
+			"sql": "SELECT * FROM messages", "path": "/data/user/0/com.spy.agent/databases/store.db"}`,
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.spy.agent" in a database operation on /data/user/0/com.spy.agent/databases/store.db`}},
+		{"file name only", `{"isodate": "2024-03-14 10:59:00.123", "action": "executeForLastInsertedRowId",
+			"sql": "INSERT INTO t VALUES (?)", "path": "/data/user/0/com.innocent.app/databases/store.db"}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dbinfo.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -61,8 +61,9 @@ type Record struct {
 	PackageName string `json:"package_name"`
 	// Service is the component, "package/class" as written.
 	Service string `json:"service"`
-	// Enabled says whether the service is switched on.
-	Enabled bool `json:"enabled"`
+	// Enabled says whether the service is switched on; null when unknown (a record of
+	// MVT's from an "installed services" list).
+	Enabled *bool `json:"enabled"`
 	// System says whether the package has the SYSTEM flag in the package list; null when
 	// the package list is absent or does not list it.
 	System *bool `json:"system"`
@@ -118,7 +119,8 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 	var recs []*Record
 	for _, s := range Parse(data) {
 		pkg, _, _ := strings.Cut(s.Component, "/")
-		r := &Record{PackageName: pkg, Service: s.Component, Enabled: s.Enabled}
+		enabled := s.Enabled
+		r := &Record{PackageName: pkg, Service: s.Component, Enabled: &enabled}
 		if listed[pkg] {
 			v := system[pkg]
 			r.System = &v
@@ -244,6 +246,22 @@ var OfferedService = check.Heuristic{
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
 
+// DecodeRecord implements module.Reloadable. A record of MVT's has no enabled key:
+// MVT writes the services of Android 14's "Enabled services:" line without their
+// package (service "class", rebuilt here as "package/class" and enabled), and those of
+// the older "installed services:" list whole ("package/class", enabled unknown).
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	v, err := module.Decode[Record](data)
+	if rec, ok := v.(*Record); ok && rec.Enabled == nil && rec.Service != "" && !strings.Contains(rec.Service, "/") {
+		enabled := true
+		rec.Enabled = &enabled
+		if rec.PackageName != "" {
+			rec.Service = rec.PackageName + "/" + rec.Service
+		}
+	}
+	return v, err
+}
+
 type checker struct{ env *check.Env }
 
 // Check implements check.Checker.
@@ -253,7 +271,7 @@ func (c *checker) Check(v any, r *check.Reporter) {
 		return
 	}
 	state := "installed"
-	if rec.Enabled {
+	if rec.Enabled != nil && *rec.Enabled {
 		state = "enabled"
 	}
 	c.env.AppID(r, alert.Critical, rec.PackageName, fmt.Sprintf("an %s accessibility service (%s)", state, rec.Service), time.Time{}, rec)
@@ -264,9 +282,14 @@ func (c *checker) Check(v any, r *check.Reporter) {
 	if rec.System != nil {
 		whose = "of an app that is not a system app"
 	}
-	if rec.Enabled {
+	switch {
+	case rec.Enabled == nil:
+		// MVT's record of an installed service: reported as MVT does, at MEDIUM.
+		EnabledService.Raise(r, fmt.Sprintf("Found an accessibility service %q %s (whether it is enabled is not recorded)",
+			rec.Service, whose), time.Time{}, rec)
+	case *rec.Enabled:
 		EnabledService.Raise(r, fmt.Sprintf("Found an enabled accessibility service %q %s", rec.Service, whose), time.Time{}, rec)
-	} else {
+	default:
 		OfferedService.Raise(r, fmt.Sprintf("Found an accessibility service %q, not enabled, %s", rec.Service, whose), time.Time{}, rec)
 	}
 }

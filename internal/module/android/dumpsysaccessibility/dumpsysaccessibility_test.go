@@ -11,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -56,6 +57,7 @@ func TestRecordsOldFormat(t *testing.T) {
 	if len(got) != 1 || got[0].Level != alert.Low || len(o.Alerts) != 1 || !strings.Contains(got[0].Message, "not a system app") {
 		t.Errorf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, nil, dumpsysaccessibility.New())
 }
 
 func TestRecordsModernFormat(t *testing.T) {
@@ -72,6 +74,7 @@ func TestRecordsModernFormat(t *testing.T) {
 	if len(got) != 2 || got[0].Level != alert.Medium || !strings.Contains(got[0].Message, "missing from the package list") {
 		t.Errorf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, nil, dumpsysaccessibility.New())
 }
 
 func TestEnabledService(t *testing.T) {
@@ -98,6 +101,7 @@ func TestIndicator(t *testing.T) {
 	if len(got) != 1 || got[0].Level != alert.Critical {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index("app_ids", "com.malware.accessibility"), dumpsysaccessibility.New())
 	o = run(t, fixture.SampleAndroidAccessibility(), nil, moduletest.Index("app_ids", "com.malware.accessibility"))
 	if len(o.AlertsOf("ioc/app_id")) != 0 {
 		t.Errorf("false positive: %+v", o.Alerts)
@@ -163,4 +167,44 @@ func FuzzParseAccessibility(f *testing.F) {
 			seen[s.Component] = true
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads services the way MVT writes them into
+// dumpsys_accessibility.json ({package_name, service}: the whole component from the old
+// "installed services" list, the class alone from Android 14's "Enabled services") and
+// checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("app_ids", "com.malware.accessibility")
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"installed list", `{"package_name": "com.agilebits.onepassword", "service": "com.agilebits.onepassword/.filling.FillingService"}`,
+			[]string{`dumpsys_accessibility/enabled-service Found an accessibility service "com.agilebits.onepassword/.filling.FillingService" of a package missing from the package list (whether it is enabled is not recorded)`}},
+		{"enabled line", `{"package_name": "com.malware.accessibility", "service": "com.malware.service.MalwareService"}`, []string{
+			`ioc/app_id Found a known suspicious app identifier "com.malware.accessibility" in an enabled accessibility service (` + malware + `)`,
+			`dumpsys_accessibility/enabled-service Found an enabled accessibility service "` + malware + `" of a package missing from the package list`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumpsysaccessibility.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -78,6 +78,9 @@ func Parse(section []byte) []*Record {
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
 
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Record](data) }
+
 type checker struct{ env *check.Env }
 
 // Check implements check.Checker.

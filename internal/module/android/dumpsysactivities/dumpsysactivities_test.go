@@ -11,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -71,6 +72,7 @@ func TestIndicator(t *testing.T) {
 	if len(got) != 1 || got[0].Level != alert.Critical || !strings.Contains(got[0].Message, "com.spy.agent/.MainActivity") || len(o.Alerts) != 1 {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index("app_ids", "com.spy.agent"), dumpsysactivities.New())
 	o = run(t, fixture.PackageSectionText(fixture.SampleAndroidPackages(now, 4, 1)), moduletest.Index("app_ids", "com.spy.agent"))
 	if len(o.Alerts) != 0 {
 		t.Errorf("false positive: %+v", o.Alerts)
@@ -86,4 +88,39 @@ func FuzzParseActivities(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads activities the way MVT writes them into
+// dumpsys_activities.json ({intent, package_name, activity}) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("app_ids", "com.spy.agent")
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"indicator", `{"intent": "android.intent.action.MAIN", "package_name": "com.spy.agent", "activity": "com.spy.agent/.MainActivity"}`,
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.spy.agent" in an activity for android.intent.action.MAIN (com.spy.agent/.MainActivity)`}},
+		{"other app", `{"intent": "android.intent.action.MAIN", "package_name": "com.spy.agent.helper", "activity": "com.spy.agent.helper/.A"}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumpsysactivities.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

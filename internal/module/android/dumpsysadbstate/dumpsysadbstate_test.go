@@ -14,6 +14,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/android/dumpsysadbstate"
@@ -60,6 +61,7 @@ func TestRecordsXML(t *testing.T) {
 	if len(o.Alerts) != 1 || o.Alerts[0].Check != dumpsysadbstate.TrustedKey.ID || o.Alerts[0].Level != alert.Informational {
 		t.Errorf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, nil, dumpsysadbstate.New())
 }
 
 func TestABXAndNoKeystore(t *testing.T) {
@@ -78,6 +80,7 @@ func TestABXAndNoKeystore(t *testing.T) {
 	if len(recs) != 1 || len(recs[0]["user_keys"].([]any)) != 2 || len(recs[0]["keystore"].([]any)) != 0 || len(o.Alerts) != 2 || len(o.Timeline) != 0 {
 		t.Errorf("records = %v alerts = %v", recs, o.Alerts)
 	}
+	moduletest.Reload(t, o, nil, dumpsysadbstate.New())
 }
 
 func TestBadInput(t *testing.T) {
@@ -171,6 +174,7 @@ func TestAQFHostKeyFile(t *testing.T) {
 	if !a.EventTime.Time.Equal(foreign.LastConnection) {
 		t.Errorf("event time %v, want %v", a.EventTime.Time, foreign.LastConnection)
 	}
+	moduletest.Reload(t, o, nil, dumpsysadbstate.New())
 	// the record keeps the context and marks the host's keys
 	recs := o.List(t)
 	if len(recs) != 1 {
@@ -244,6 +248,7 @@ func TestAQFNoHostKey(t *testing.T) {
 		if diff := cmp.Diff(want, checks(o)); diff != "" {
 			t.Errorf("%s: alerts (-want +got):\n%s", name, diff)
 		}
+		moduletest.Reload(t, o, nil, dumpsysadbstate.New())
 		if aqf := o.List(t)[0]["androidqf"].(map[string]any); aqf["host_key"] != nil {
 			t.Errorf("%s: androidqf = %v", name, aqf)
 		}
@@ -268,11 +273,13 @@ func TestAQFInvalidKey(t *testing.T) {
 	if o.Status.State != module.Partial || !strings.Contains(o.Alerts[0].Message, "odd@box") {
 		t.Errorf("status %+v, message %q", o.Status, o.Alerts[0].Message)
 	}
+	moduletest.Reload(t, o, nil, dumpsysadbstate.New())
 	// from a bug report alone the invalid key is one more trusted key
 	o = run(t, section)
 	if diff := cmp.Diff([]string{dumpsysadbstate.TrustedKey.ID + " INFORMATIONAL", dumpsysadbstate.TrustedKey.ID + " INFORMATIONAL"}, checks(o)); diff != "" {
 		t.Errorf("bug report: alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, dumpsysadbstate.New())
 	// an invalid key is also planted in a section without keys
 	section = fixture.PlantAQFADBInvalidKey(fixture.AndroidADB(fixture.ADBSpec{}), "odd@box")
 	if st, _ := dumpsysadbstate.Parse(section); st == nil || len(st.UserKeys) != 1 || st.UserKeys[0].Fingerprint != "" {
@@ -291,6 +298,7 @@ func TestAQFHostOldConnection(t *testing.T) {
 	if !strings.Contains(o.Alerts[0].Message, "2024-03-14 09:30:00") || !o.Alerts[0].EventTime.Time.Equal(started.Add(-25*time.Hour)) {
 		t.Errorf("alert %+v", o.Alerts[0])
 	}
+	moduletest.Reload(t, o, nil, dumpsysadbstate.New())
 	// within the day before the collection: nothing
 	fixture.PlantAQFADBHostOldConnection(&spec, host, started.Add(-23*time.Hour))
 	if o := runAQF(t, aqfFiles(fixture.AndroidADB(spec), acquisitionJSON(), fixture.AQFADBHostKeyFiles(host))); len(o.Alerts) != 0 {
@@ -390,4 +398,49 @@ func FuzzParseAcquisition(f *testing.F) {
 		}
 		dumpsysadbstate.FirstLine(data)
 	})
+}
+
+// TestDecodeMVTRecord reads the debugging_manager block the way MVT writes it into
+// dumpsys_adb_state.json (user_keys as {user, fingerprint, key}; keystore as the
+// section's raw XML text in older versions, a list of keys with last_connected in newer
+// ones; no androidqf context) and checks it again: each computer is reported once.
+func TestDecodeMVTRecord(t *testing.T) {
+	blob := fixture.AndroidADBKeyBlob(5)
+	b64 := base64.StdEncoding.EncodeToString(blob)
+	last := time.Date(2024, 3, 1, 8, 30, 0, 0, time.UTC)
+	ms := fmt.Sprint(last.UnixMilli())
+	userKeys := `"user_keys": [{"user": "stranger@pc", "fingerprint": "` + fp(blob) + `", "key": "` + b64 + `"}]`
+	want := []string{dumpsysadbstate.TrustedKey.ID + ` Computer "stranger@pc" (adb key ` + fp(blob) +
+		`) is trusted for debugging, last connected 2024-03-01 08:30:00.000000 UTC`}
+	tests := []struct {
+		name   string
+		record string
+	}{
+		{"keystore text", `{"connected_to_adb": "true", ` + userKeys + `, "keystore": "<?xml version='1.0' encoding='utf-8' standalone='yes' ?>` +
+			`<keyStore version=\"1\"><adbKey key=\"` + b64 + ` stranger@pc\" lastConnection=\"` + ms + `\" /></keyStore>",
+			"adb_wifi": {"enabled": "false", "tls_port": "0"}}`},
+		{"keystore list", `{"connected_to_adb": "true", ` + userKeys + `, "keystore": [{"key": "` + b64 + ` stranger@pc", "last_connected": "` + ms + `"}]}`},
+		{"user keys only", `{"connected_to_adb": "false", "user_keys": [{"user": "stranger@pc", "fingerprint": "` + fp(blob) + `", "key": "` + b64 + `"}]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumpsysadbstate.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) { got = append(got, a.Check+" "+a.Message) })
+			ck := m.NewChecker(check.NewEnv(nil))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			w := want
+			if tc.name == "user keys only" {
+				w = []string{strings.Replace(want[0], "last connected 2024-03-01 08:30:00.000000 UTC", "last connection unknown", 1)}
+			}
+			if diff := cmp.Diff(w, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -1,7 +1,11 @@
 package dumpsysadbstate
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/timefmt"
@@ -49,6 +53,91 @@ type Key struct {
 	LastConnected     *int64       `json:"last_connected"`
 	LastConnectedTime timefmt.Time `json:"last_connected_time"`
 	AcquisitionHost   bool         `json:"acquisition_host,omitempty"`
+}
+
+// UnmarshalJSON reads the record as spytrace writes it or as MVT does. MVT's keystore
+// is either the section's raw text (XML, or mangled binary XML), read here as the
+// section is, or a list of keys; user keys without a last connection get the one
+// the keystore gives for the same key, as when the section is read.
+func (s *State) UnmarshalJSON(data []byte) error {
+	type plain State
+	aux := struct {
+		*plain
+		Keystore json.RawMessage `json:"keystore"`
+	}{plain: (*plain)(s)}
+	err := json.Unmarshal(data, &aux)
+	if err != nil && !module.IsFieldTypeError(err) {
+		return err
+	}
+	s.Keystore = nil
+	switch raw := bytes.TrimSpace(aux.Keystore); {
+	case len(raw) > 0 && raw[0] == '"':
+		var text string
+		if json.Unmarshal(raw, &text) == nil {
+			text = strings.TrimSpace(text)
+			s.Keystore = []*Key{}
+			switch {
+			case strings.HasPrefix(text, "<"):
+				s.KeystoreFormat = "xml"
+				s.readXML(text)
+			case text != "":
+				s.KeystoreFormat = "abx"
+				s.readABX(text)
+			}
+		}
+	case len(raw) > 0 && raw[0] == '[':
+		if kerr := json.Unmarshal(raw, &s.Keystore); kerr != nil && err == nil {
+			err = kerr
+		}
+	}
+	for _, u := range s.UserKeys {
+		if u == nil || u.LastConnected != nil {
+			continue
+		}
+		for _, k := range s.Keystore {
+			if k != nil && k.Key == u.Key && k.User == u.User {
+				u.LastConnected, u.LastConnectedTime = k.LastConnected, k.LastConnectedTime
+			}
+		}
+	}
+	return err
+}
+
+// UnmarshalJSON reads a key as spytrace writes it or as MVT does: MVT's
+// last_connected may be text, its keystore entries may lack fingerprint and
+// last_connected_time, which are computed from key and last_connected, and their key
+// may still be followed by the user@host comment, which is moved to user.
+func (k *Key) UnmarshalJSON(data []byte) error {
+	type plain Key
+	aux := struct {
+		*plain
+		LastConnected json.RawMessage `json:"last_connected"`
+	}{plain: (*plain)(k)}
+	err := json.Unmarshal(data, &aux)
+	if err != nil && !module.IsFieldTypeError(err) {
+		return err
+	}
+	if b64, user, ok := strings.Cut(strings.TrimSpace(k.Key), " "); ok {
+		k.Key = b64
+		if k.User == "" {
+			k.User = strings.TrimSpace(user)
+		}
+	}
+	k.LastConnected = nil
+	if raw := bytes.Trim(bytes.TrimSpace(aux.LastConnected), `"`); len(raw) > 0 && string(raw) != "null" {
+		if ms, perr := strconv.ParseInt(string(raw), 10, 64); perr == nil {
+			k.LastConnected = &ms
+		}
+	}
+	if k.LastConnectedTime.IsZero() && k.LastConnected != nil && *k.LastConnected > 0 {
+		k.LastConnectedTime = timefmt.Of(timefmt.FromUnixMillis(*k.LastConnected))
+	}
+	if k.Fingerprint == "" && k.Key != "" {
+		if nk, kerr := newKey(k.Key); kerr == nil {
+			k.Fingerprint = nk.Fingerprint
+		}
+	}
+	return err
 }
 
 // Timeline implements module.Timeliner: the last connection of each keystore key.

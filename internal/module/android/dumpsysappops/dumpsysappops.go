@@ -45,6 +45,10 @@ const Name = "dumpsys_appops"
 // Section is the bug report's appops section.
 const Section = "@sections/dumpsys/appops"
 
+// localLayout is how timestamp_local is written: the device's wall clock, to the
+// millisecond as Android prints it.
+const localLayout = "2006-01-02 15:04:05.000"
+
 // Module reads the appops section.
 type Module struct{}
 
@@ -180,7 +184,7 @@ func parsePermLine(s string, c Clock) *Permission {
 		}
 		if !c.Dump.IsZero() {
 			wall := c.Dump.Add(d)
-			e.TimestampLocal = wall.Format("2006-01-02 15:04:05.000")
+			e.TimestampLocal = wall.Format(localLayout)
 			e.Timestamp = timefmt.Of(props.InZone(wall, c.Zone))
 		}
 		p.Entries = append(p.Entries, e)
@@ -211,7 +215,7 @@ func parseEntry(s string, c Clock) (*Entry, bool) {
 		e.Timestamp = timefmt.Of(props.InZone(wall, c.Zone))
 	} else if d, ok := props.ParseDuration(e.Relative); ok && !c.Dump.IsZero() {
 		wall := c.Dump.Add(d)
-		e.TimestampLocal = wall.Format("2006-01-02 15:04:05.000")
+		e.TimestampLocal = wall.Format(localLayout)
 		e.Timestamp = timefmt.Of(props.InZone(wall, c.Zone))
 	}
 	return e, true
@@ -219,3 +223,26 @@ func parseEntry(s string, c Clock) (*Entry, bool) {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable. A record of MVT's has no clock: its
+// entries' timestamps are the device's wall clock written as if in UTC, so they are
+// kept as timestamp_local and timestamp is left null, as for a bug report whose zone
+// is unknown.
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	v, err := module.Decode[Package](data)
+	if rec, ok := v.(*Package); ok && rec.Clock == "" {
+		rec.Clock = props.ClockUnknown
+		for _, p := range rec.Permissions {
+			if p == nil {
+				continue
+			}
+			for _, e := range p.Entries {
+				if e != nil && e.TimestampLocal == "" && !e.Timestamp.IsZero() {
+					e.TimestampLocal = e.Timestamp.Format(localLayout)
+					e.Timestamp = timefmt.Time{}
+				}
+			}
+		}
+	}
+	return v, err
+}

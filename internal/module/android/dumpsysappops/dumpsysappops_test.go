@@ -1,6 +1,7 @@
 package dumpsysappops_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -135,6 +137,7 @@ func TestHeuristics(t *testing.T) {
 			if len(o.Alerts) != tt.n || (tt.n > 0 && (o.Alerts[0].Check != tt.check || o.Alerts[0].Level != alert.Medium)) {
 				t.Fatalf("alerts = %+v", o.Alerts)
 			}
+			moduletest.Reload(t, o, nil, dumpsysappops.New())
 		})
 	}
 	// an install permission without recorded accesses still raises one alert
@@ -153,6 +156,7 @@ func TestAppIndicator(t *testing.T) {
 	if len(got) != 1 || got[0].Level != alert.Critical {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, ix, dumpsysappops.New())
 	// false positive: a similar name
 	p = fixture.SampleAppops(now, 5, 3)
 	fixture.PlantAppopsApp(&p, "com.spy.agent.helper", now.Add(-time.Hour))
@@ -170,4 +174,46 @@ func FuzzParse(f *testing.F) {
 			p.Timeline()
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads packages the way MVT writes them into
+// dumpsys_appops.json ({package_name, uid, permissions[{name, access, entries[{access,
+// type, timestamp}]}]}, timestamps on the device's clock) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index(string(ioc.AppID), "com.spy.agent")
+	pkg := func(name, perm, entries string) string {
+		return `{"package_name": "` + name + `", "permissions": [{"name": "` + perm + `", "entries": [` + entries + `], "access": "allow"}], "uid": "u0a123"}`
+	}
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"indicator", pkg("com.spy.agent", "CAMERA", `{"access": "Access", "type": "fg-s", "timestamp": "2024-03-14 09:00:00.123000"}`),
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.spy.agent" in the app operations of uid u0a123`}},
+		{"install packages", pkg("com.example.browser", "REQUEST_INSTALL_PACKAGES", `{"access": "Access", "type": "fg-s", "timestamp": "2024-03-14 09:00:00.123000"}`),
+			[]string{dumpsysappops.InstallPackages.ID + ` Package "com.example.browser" had risky permission "REQUEST_INSTALL_PACKAGES" set to "Access" at 2024-03-14 09:00:00.123 (device local, zone unknown)`}},
+		{"shell without entries", pkg("com.android.shell", "READ_CLIPBOARD", ``),
+			[]string{dumpsysappops.ShellOp.ID + ` Risky package "com.android.shell" had "READ_CLIPBOARD" permission set to "Unknown" at an unknown time (device local, zone unknown)`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumpsysappops.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

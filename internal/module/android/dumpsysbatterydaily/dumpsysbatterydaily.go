@@ -216,3 +216,6 @@ func dateOnly(s string) string {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Change](data) }

@@ -1,6 +1,7 @@
 package dumpsysbatterydaily_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -114,6 +116,7 @@ func TestHeuristics(t *testing.T) {
 			if len(o.Alerts) != 1 || o.Alerts[0].Check != tt.check || o.Alerts[0].Level != alert.Medium {
 				t.Fatalf("alerts = %+v", o.Alerts)
 			}
+			moduletest.Reload(t, o, nil, dumpsysbatterydaily.New())
 		})
 	}
 	// false positive: rising versions, the same version twice
@@ -133,6 +136,7 @@ func TestAppIndicator(t *testing.T) {
 	if got := o.AlertsOf("ioc/app_id"); len(got) != 1 || got[0].Level != alert.Critical || len(o.Alerts) != 1 {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, ix, dumpsysbatterydaily.New())
 	s = fixture.SampleBatterystats(now, 4, 2)
 	fixture.PlantBatteryDailyApp(&s, "com.spy")
 	if o := run(t, files(s, true), ix); len(o.Alerts) != 0 {
@@ -148,4 +152,51 @@ func FuzzParse(f *testing.F) {
 			c.Timeline()
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads changes the way MVT writes them into
+// dumpsys_battery_daily.json, in both of its spellings ({from, to, vers,
+// previous_vers}, text versions; {period_start, period_end, version_code,
+// previous_version_code, occurrences}, numeric versions), and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index(string(ioc.AppID), "com.spy.agent")
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"indicator", `{"action": "update", "from": "2022-08-16", "to": "2022-08-17", "package_name": "com.spy.agent", "vers": "12"}`,
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.spy.agent" in the daily package changes of 2022-08-16`}},
+		{"uninstall", `{"action": "uninstall", "from": "2022-08-16", "to": "2022-08-17", "package_name": "com.example.gone", "vers": "0"}`,
+			[]string{dumpsysbatterydaily.Uninstall.ID + " Detected uninstall of package com.example.gone (vers 0) on 2022-08-16"}},
+		{"uninstall left as an update", `{"action": "update", "from": "2022-08-16", "to": "2022-08-17", "package_name": "com.example.gone", "vers": "0"}`,
+			[]string{dumpsysbatterydaily.Uninstall.ID + " Detected uninstall of package com.example.gone (vers 0) on 2022-08-16"}},
+		{"downgrade", `{"action": "downgrade", "from": "2022-08-16", "to": "2022-08-17", "package_name": "com.example.old", "vers": "5", "previous_vers": "7"}`,
+			[]string{dumpsysbatterydaily.Downgrade.ID + " Detected downgrade of package com.example.old from vers 7 to vers 5 on 2022-08-16"}},
+		{"downgrade, numeric versions", `{"action": "downgrade", "period_start": "2022-08-16 15:56:39", "period_end": "2022-08-17 01:15:45",
+			"package_name": "com.example.old", "version_code": 5, "occurrences": 1, "previous_version_code": 7}`,
+			[]string{dumpsysbatterydaily.Downgrade.ID + " Detected downgrade of package com.example.old from vers 7 to vers 5 on 2022-08-16"}},
+		{"update", `{"action": "update", "period_start": "2022-08-16 15:56:39", "period_end": "2022-08-17 01:15:45",
+			"package_name": "com.example.app", "version_code": 31, "occurrences": 2}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumpsysbatterydaily.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -225,3 +225,6 @@ func parseToken(tok string) *Event {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Event](data) }

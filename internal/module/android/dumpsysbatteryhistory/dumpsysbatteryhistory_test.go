@@ -1,6 +1,7 @@
 package dumpsysbatteryhistory_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -95,6 +97,7 @@ func TestAppIndicator(t *testing.T) {
 	if got := o.AlertsOf("ioc/app_id"); len(got) != 2 || got[0].Level != alert.Critical || len(o.Alerts) != 2 {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, ix, dumpsysbatteryhistory.New())
 	s = fixture.SampleBatterystats(now, 20, 2)
 	fixture.PlantBatteryHistoryApp(&s, "com.spy.agents")
 	if o := run(t, files(s, true), ix); len(o.Alerts) != 0 {
@@ -108,4 +111,41 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dumpsysbatteryhistory.Parse(data, time.UTC, "UTC")
 	})
+}
+
+// TestDecodeMVTRecord reads events the way MVT writes them into
+// dumpsys_battery_history.json ({time_elapsed, event, uid, package_name, service},
+// all text) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index(string(ioc.AppID), "com.spy.agent")
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"job", `{"time_elapsed": "-1h02m03s456ms", "event": "start_job", "uid": "u0a210", "package_name": "com.spy.agent",
+			"service": "com.spy.agent/.SyncJobService"}`,
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.spy.agent" in the battery history (start_job)`}},
+		{"top", `{"time_elapsed": "03-14 09:58:00.123", "event": "start_top", "uid": "u0a211", "package_name": "com.example.app", "service": ""}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumpsysbatteryhistory.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

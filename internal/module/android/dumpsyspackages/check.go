@@ -88,7 +88,7 @@ func (c *checker) Check(v any, r *check.Reporter) {
 	case heuristics.SourceThirdPartyStore:
 		ThirdPartyStore.Raise(r, fmt.Sprintf("The app %q was installed from the third-party store %s%s", rec.PackageName, rec.installer(), rec.when()), t, rec)
 	}
-	if !rec.System {
+	if !rec.System && !rec.systemUnknown {
 		if granted := GrantedDangerous(rec.Permissions); len(granted) >= heuristics.DangerousPermissionThreshold {
 			DangerousPermissions.Raise(r, fmt.Sprintf("The app %q has been granted %d dangerous permissions: %s",
 				rec.PackageName, len(granted), shortNames(granted)), t, rec)

@@ -167,3 +167,6 @@ func toUTC(local string, loc *time.Location) timefmt.Time {
 func (m *Module) NewChecker(env *check.Env) check.Checker {
 	return &checker{env: env, rooted: map[string]bool{}}
 }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Record](data) }

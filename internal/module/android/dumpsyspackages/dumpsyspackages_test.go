@@ -11,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -151,6 +152,7 @@ func TestIndicator(t *testing.T) {
 	if len(o.Alerts) != 1 {
 		t.Errorf("other alerts: %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index("app_ids", "com.spy.agent"), dumpsyspackages.New())
 	// False positive: a package whose name only starts like the indicator.
 	o = run(t, spec, fixture.AndroidSampleZone, moduletest.Index("app_ids", "com.spy"))
 	if len(o.Alerts) != 0 {
@@ -170,6 +172,7 @@ func TestRootPackage(t *testing.T) {
 	if n := len(o.AlertsOf("ioc/app_id")); n != 2 {
 		t.Errorf("indicator alerts = %d, want 2 (the check runs on rooting apps too)", n)
 	}
+	moduletest.Reload(t, o, moduletest.Index("app_ids", fixture.AndroidRootPackage), dumpsyspackages.New())
 	// False positive: a name that only contains a rooting app's name.
 	spec = fixture.SampleAndroidPackages(now, 3, 2)
 	fixture.PlantAndroidIndicatorPackage(&spec, "com.topjohnwu.magisk.theme", t1)
@@ -191,6 +194,7 @@ func TestOutsideStore(t *testing.T) {
 		if len(o.Alerts) != 1 {
 			t.Errorf("installer %q: %d alerts", installer, len(o.Alerts))
 		}
+		moduletest.Reload(t, o, nil, dumpsyspackages.New())
 	}
 	// False positives: system apps have no installer; store installs.
 	spec := fixture.SampleAndroidPackages(now, 3, 3)
@@ -210,6 +214,7 @@ func TestThirdPartyStore(t *testing.T) {
 		!strings.Contains(got[0].Message, "2023-07-01 10:30:00 device time, zone unknown") {
 		t.Errorf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, nil, dumpsyspackages.New())
 }
 
 func TestDangerousPermissions(t *testing.T) {
@@ -220,6 +225,7 @@ func TestDangerousPermissions(t *testing.T) {
 	if len(got) != 1 || got[0].Level != alert.Low || len(o.Alerts) != 1 || !strings.Contains(got[0].Message, "12 dangerous permissions") {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, nil, dumpsyspackages.New())
 	// False positives: requested but refused; granted in another user only; a system app.
 	spec = fixture.SampleAndroidPackages(now, 3, 5)
 	denied := fixture.AndroidPackage{Name: "com.example.denied", UID: 10900, Installer: fixture.AndroidPlayStore, Installed: t1}
@@ -246,5 +252,59 @@ func TestSampleIsClean(t *testing.T) {
 	}
 	if len(o.Alerts) != 0 {
 		t.Errorf("alerts = %+v", o.Alerts)
+	}
+}
+
+// TestDecodeMVTRecord reads packages the way MVT writes them into
+// dumpsys_packages.json (times as the device's wall clock, version_code with the rest
+// of its line; installer and system only in some versions) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("app_ids", "com.spy.agent")
+	var granted []string
+	for _, p := range fixture.AndroidDangerousPermissions {
+		granted = append(granted, `{"name": "`+p+`", "granted": true, "type": "runtime"}`)
+	}
+	perms := strings.Join(granted, ", ")
+	pkg := func(name, extra string) string {
+		return `{"package_name": "` + name + `", "uid": "10234", "version_name": "1.2", "version_code": "12 minSdk=26 targetSdk=34",
+			"timestamp": "2023-07-01 10:30:00", "first_install_time": "2023-07-01 10:30:01", "last_update_time": "2023-07-01 10:30:02",
+			"permissions": [` + perms + `], "requested_permissions": []` + extra + `}`
+	}
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		// without system, the twelve dangerous permissions are not judged
+		{"indicator", pkg("com.spy.agent", ""), []string{`ioc/app_id Found a known suspicious app identifier "com.spy.agent" in the list of installed packages`}},
+		{"root package", pkg(fixture.AndroidRootPackage, ""), []string{dumpsyspackages.RootPackage.ID +
+			` Found an installed package related to rooting: "` + fixture.AndroidRootPackage + `" (installed 2023-07-01 10:30:00 device time, zone unknown)`}},
+		{"installer and system", pkg("com.example.tracker", `, "installer": "com.google.android.packageinstaller", "system": false`), []string{
+			dumpsyspackages.OutsideStore.ID + ` The app "com.example.tracker" was installed from an APK file with com.google.android.packageinstaller (installed 2023-07-01 10:30:00 device time, zone unknown)`,
+			dumpsyspackages.DangerousPermissions.ID + ` The app "com.example.tracker" has been granted 12 dangerous permissions: ` +
+				"ACCESS_FINE_LOCATION, ACCESS_COARSE_LOCATION, CAMERA, RECORD_AUDIO, READ_CONTACTS, READ_SMS, RECEIVE_SMS, SEND_SMS, " +
+				"READ_CALL_LOG, READ_PHONE_STATE, READ_CALENDAR, SYSTEM_ALERT_WINDOW",
+		}},
+		{"system app without installer", pkg("com.vendor.assistant", `, "installer": "null", "system": true`), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumpsyspackages.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

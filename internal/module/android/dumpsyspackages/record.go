@@ -1,6 +1,11 @@
 package dumpsyspackages
 
 import (
+	"encoding/json"
+	"strings"
+
+	"github.com/spytrace/spytrace/internal/android/heuristics"
+	"github.com/spytrace/spytrace/internal/android/props"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/timefmt"
 )
@@ -42,6 +47,88 @@ type Record struct {
 	CodePath              string `json:"code_path,omitempty"`
 	MinSDK                string `json:"min_sdk,omitempty"`
 	TargetSDK             string `json:"target_sdk,omitempty"`
+
+	// systemUnknown is set for a record of MVT's without the system key: whether the
+	// package is a system app is not known, so the checks that depend on it are not made.
+	systemUnknown bool
+}
+
+// UnmarshalJSON reads a record as spytrace writes it or as MVT does. A record of
+// MVT's has no clock: its timestamp, first_install_time and last_update_time are the
+// device's wall clock, kept in the *_local keys, the UTC keys left null; its
+// version_code keeps the rest of the dumpsys line (minSdk, targetSdk), split off
+// here; and, depending on MVT's version, it may have neither installer nor system:
+// the install source is then not judged, nor, without system, the dangerous
+// permissions.
+func (r *Record) UnmarshalJSON(data []byte) error {
+	type plain Record
+	aux := struct {
+		*plain
+		Timestamp        json.RawMessage `json:"timestamp"`
+		FirstInstallTime json.RawMessage `json:"first_install_time"`
+		LastUpdateTime   json.RawMessage `json:"last_update_time"`
+		Installer        json.RawMessage `json:"installer"`
+		System           json.RawMessage `json:"system"`
+	}{plain: (*plain)(r)}
+	err := json.Unmarshal(data, &aux)
+	if err != nil && !module.IsFieldTypeError(err) {
+		return err
+	}
+	mvt := r.Clock == ""
+	for _, f := range []struct {
+		raw   json.RawMessage
+		utc   *timefmt.Time
+		local *string
+	}{
+		{aux.Timestamp, &r.Timestamp, &r.TimestampLocal},
+		{aux.FirstInstallTime, &r.FirstInstallTime, &r.FirstInstallTimeLocal},
+		{aux.LastUpdateTime, &r.LastUpdateTime, &r.LastUpdateTimeLocal},
+	} {
+		*f.utc = timefmt.Time{}
+		var text string
+		if json.Unmarshal(f.raw, &text) != nil || text == "" {
+			continue
+		}
+		if mvt {
+			if *f.local == "" {
+				*f.local = text
+			}
+		} else if t, perr := timefmt.Parse(text); perr == nil {
+			*f.utc = timefmt.Of(t)
+		}
+	}
+	r.Installer = nil
+	var installer string
+	if json.Unmarshal(aux.Installer, &installer) == nil && installer != "" && installer != "null" {
+		r.Installer = &installer
+	}
+	r.System = false
+	if aux.System != nil {
+		if serr := json.Unmarshal(aux.System, &r.System); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	if !mvt {
+		return err
+	}
+	r.Clock = props.ClockUnknown
+	r.systemUnknown = aux.System == nil
+	if r.InstallSource == "" && aux.Installer != nil && aux.System != nil {
+		r.InstallSource = heuristics.InstallSource(r.installer(), r.System)
+	}
+	if code, rest, ok := strings.Cut(strings.TrimSpace(r.VersionCode), " "); ok {
+		r.VersionCode = code
+		for _, f := range strings.Fields(rest) {
+			k, v, _ := strings.Cut(f, "=")
+			switch {
+			case k == "minSdk" && r.MinSDK == "":
+				r.MinSDK = v
+			case k == "targetSdk" && r.TargetSDK == "":
+				r.TargetSDK = v
+			}
+		}
+	}
+	return err
 }
 
 // Timeline implements module.Timeliner: MVT's three events, for the times whose UTC

@@ -1,6 +1,7 @@
 package dumpsysplatformcompat_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -76,6 +78,7 @@ func TestIndicator(t *testing.T) {
 	if len(got) != 1 || got[0].Level != alert.Critical || len(o.Alerts) != 1 {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index("app_ids", "com.spy.agent"), dumpsysplatformcompat.New())
 	o = run(t, fixture.PlatformCompatSectionText(fixture.SampleAndroidPlatformCompat()), moduletest.Index("app_ids", "com.spy.agent"))
 	if len(o.Alerts) != 0 {
 		t.Errorf("false positive: %+v", o.Alerts)
@@ -93,4 +96,39 @@ func FuzzParsePlatformCompat(f *testing.F) {
 			seen[r.PackageName] = true
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads the apps the way MVT writes them into
+// dumpsys_platform_compat.json ({package_name}) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("app_ids", "com.spy.agent")
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"indicator", `{"package_name": "com.spy.agent"}`,
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.spy.agent" in the compatibility overrides of uninstalled apps`}},
+		{"other app", `{"package_name": "com.example.game"}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := dumpsysplatformcompat.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -28,7 +28,10 @@
 package dumpsysreceivers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -118,14 +121,75 @@ var Interception = check.Heuristic{
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
 
+// DecodeRecord implements module.Reloadable. It reads a spytrace record (one receiver)
+// or MVT's dumpsys_receivers.json, a single object of intent → [{package_name,
+// receiver}], which it returns as the Receivers it holds, in the file's order (system
+// unknown).
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	var probe struct {
+		Intent, PackageName json.RawMessage
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, err
+	}
+	if isString(probe.Intent) || isString(probe.PackageName) {
+		return module.Decode[Record](data)
+	}
+	return decodeMVT(data)
+}
+
+// Receivers are the receivers of one MVT dumpsys_receivers.json object.
+type Receivers []*Record
+
+func isString(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '"' }
+
+// decodeMVT reads MVT's intent → receivers object, keeping its order. An intent whose
+// value is not a list of receivers is left out, with a *json.UnmarshalTypeError.
+func decodeMVT(data []byte) (Receivers, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	var out Receivers
+	var typeErr error
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		intent, _ := tok.(string)
+		var list []struct {
+			PackageName string `json:"package_name"`
+			Receiver    string `json:"receiver"`
+		}
+		if err := dec.Decode(&list); err != nil {
+			if !module.IsFieldTypeError(err) {
+				return nil, err
+			}
+			typeErr = err
+		}
+		for _, e := range list {
+			out = append(out, &Record{Intent: intent, PackageName: e.PackageName, Receiver: e.Receiver})
+		}
+	}
+	return out, typeErr
+}
+
 type checker struct{ env *check.Env }
 
 // Check implements check.Checker.
 func (c *checker) Check(v any, r *check.Reporter) {
-	rec, ok := v.(*Record)
-	if !ok {
-		return
+	switch rec := v.(type) {
+	case *Record:
+		c.check(rec, r)
+	case Receivers:
+		for _, one := range rec {
+			c.check(one, r)
+		}
 	}
+}
+
+func (c *checker) check(rec *Record, r *check.Reporter) {
 	c.env.AppID(r, alert.Critical, rec.PackageName, fmt.Sprintf("a receiver of %s (%s)", rec.Intent, rec.Receiver), zero, rec)
 	what, ok := heuristics.InterceptionIntents[rec.Intent]
 	if !ok || Expected(rec.PackageName, rec.System) {

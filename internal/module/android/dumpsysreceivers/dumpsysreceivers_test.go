@@ -11,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -75,6 +76,7 @@ func TestIndicator(t *testing.T) {
 	if len(got) != 1 || got[0].Level != alert.Critical || !strings.Contains(got[0].Message, "com.spy.agent/.BootReceiver") || len(o.Alerts) != 1 {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index("app_ids", "com.spy.agent"), dumpsysreceivers.New())
 	o = run(t, fixture.PackageSectionText(spec), moduletest.Index("app_ids", "com.spy.agent.other"))
 	if len(o.Alerts) != 0 {
 		t.Errorf("false positive: %+v", o.Alerts)
@@ -90,6 +92,7 @@ func TestInterception(t *testing.T) {
 		!strings.Contains(got[0].Message, "intercept incoming SMS messages") || !strings.Contains(got[0].Message, "not a system app") {
 		t.Fatalf("alerts = %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, nil, dumpsysreceivers.New())
 
 	// Phone state alone is LOW; a platform-looking name that is not a system app is
 	// still reported; an unlisted package with a platform name is not.
@@ -108,6 +111,7 @@ func TestInterception(t *testing.T) {
 	if diff := cmp.Diff([]string{"LOW com.example.music", "MEDIUM com.android.core.monitor"}, levels); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, dumpsysreceivers.New())
 }
 
 // The sample's default SMS, dialer and phone apps receive these broadcasts: no alert.
@@ -150,4 +154,49 @@ func FuzzParseReceivers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads MVT's dumpsys_receivers.json, one object of intent →
+// [{package_name, receiver}], and checks every receiver of it again: indicators, and
+// SMS and call interception judged without the package list (system unknown).
+func TestDecodeMVTRecord(t *testing.T) {
+	const mvt = `{
+		"android.provider.Telephony.SMS_RECEIVED": [
+			{"package_name": "com.google.android.apps.messaging", "receiver": "com.google.android.apps.messaging/.SmsReceiver"},
+			{"package_name": "com.example.smsforward", "receiver": "com.example.smsforward/.In"}
+		],
+		"android.intent.action.PHONE_STATE": [{"package_name": "com.example.music", "receiver": "com.example.music/.CallPause"}],
+		"android.intent.action.BOOT_COMPLETED": [{"package_name": "com.spy.agent", "receiver": "com.spy.agent/.BootReceiver"}]
+	}`
+	m := dumpsysreceivers.New()
+	rec, err := m.DecodeRecord([]byte(mvt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs, ok := rec.(dumpsysreceivers.Receivers); !ok || len(recs) != 4 {
+		t.Fatalf("decoded %#v", rec)
+	}
+	var got []string
+	rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+		msg, _, _ := strings.Cut(a.Message, ", matching")
+		got = append(got, a.Level.String()+" "+a.Check+" "+msg)
+	})
+	ck := m.NewChecker(check.NewEnv(moduletest.Index("app_ids", "com.spy.agent")))
+	ck.Check(rec, rep)
+	ck.Finish(rep)
+	want := []string{
+		`MEDIUM dumpsys_receivers/sms-call-interception Found a receiver to intercept incoming SMS messages: "com.example.smsforward/.In" of ` +
+			`a package missing from the package list`,
+		`LOW dumpsys_receivers/sms-call-interception Found a receiver to monitor the telephony state and incoming calls: ` +
+			`"com.example.music/.CallPause" of a package missing from the package list`,
+		`CRITICAL ioc/app_id Found a known suspicious app identifier "com.spy.agent" in a receiver of android.intent.action.BOOT_COMPLETED (com.spy.agent/.BootReceiver)`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	// a spytrace record is still read as one receiver
+	rec, err = m.DecodeRecord([]byte(`{"intent": "android.intent.action.BOOT_COMPLETED", "package_name": "com.a", "receiver": "com.a/.B", "system": null}`))
+	if r, ok := rec.(*dumpsysreceivers.Record); err != nil || !ok || r.PackageName != "com.a" {
+		t.Errorf("decoded %#v, %v", rec, err)
+	}
 }

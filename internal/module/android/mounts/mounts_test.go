@@ -1,6 +1,7 @@
 package mounts_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -10,6 +11,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -99,6 +101,7 @@ func TestHeuristics(t *testing.T) {
 	if diff := cmp.Diff(want, alertsOf(o)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, mounts.New())
 	// Both shapes of the same mounts: the same alerts, once.
 	spec.Mount = false
 	if got := alertsOf(run(t, nil, fixture.AQFMountsFiles(spec))); !cmp.Equal(want, got) {
@@ -148,6 +151,7 @@ func TestIndicators(t *testing.T) {
 	if diff := cmp.Diff(want, alertsOf(o)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, ix, mounts.New())
 }
 
 func TestAbsentAndCorrupt(t *testing.T) {
@@ -169,5 +173,55 @@ func TestAbsentAndCorrupt(t *testing.T) {
 	o := run(t, nil, fstest.MapFS{"mounts.json": {Data: []byte(`["a on /b type c (d)", 5]`)}})
 	if o.Status.State != module.Partial || len(o.List(t)) != 1 {
 		t.Errorf("odd entry: %+v", o.Status)
+	}
+}
+
+// TestDecodeMVTRecord reads mounts the way MVT writes them into mounts.json
+// (device, mount_point, filesystem_type, mount_options, options_list,
+// is_system_partition, is_read_write) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("file_paths", "/mnt/secret_overlay")
+	mount := func(dev, mp, fs, opts string, system, rw bool) string {
+		list := `[]`
+		if opts != "" {
+			list = `["` + strings.ReplaceAll(opts, ",", `", "`) + `"]`
+		}
+		return `{"device": "` + dev + `", "mount_point": "` + mp + `", "filesystem_type": "` + fs + `", "mount_options": "` + opts +
+			`", "options_list": ` + list + `, "is_system_partition": ` + strconv.FormatBool(system) + `, "is_read_write": ` + strconv.FormatBool(rw) + `}`
+	}
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"system rw", mount("/dev/block/dm-0", "/system", "ext4", "rw,seclabel,relatime", true, true),
+			[]string{"mounts/system-rw Root detected: /system partition is mounted as read-write (rw) (/dev/block/dm-0, rw,seclabel,relatime)"}},
+		{"vendor rw", mount("/dev/block/dm-45", "/vendor", "ext4", "rw,seclabel", true, true),
+			[]string{"mounts/system-partition-rw System partition /vendor is mounted as read-write (rw); this may indicate system modifications (/dev/block/dm-45, rw,seclabel)"}},
+		{"options", mount("/dev/block/dm-0", "/system", "ext4", "ro,remount,noatime", true, false),
+			[]string{"mounts/suspicious-options Suspicious mount options found for /system: remount, noatime"}},
+		{"noatime allowed", mount("/dev/block/dm-9", "/vendor", "ext4", "ro,seclabel,noatime", true, false), nil},
+		{"indicator", mount("tmpfs", "/mnt/secret_overlay", "tmpfs", "rw", false, true),
+			[]string{`ioc/file_path Found a known suspicious file path "/mnt/secret_overlay" in the mount point of tmpfs (mounts.json)`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mounts.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

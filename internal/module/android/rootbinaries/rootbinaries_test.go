@@ -10,6 +10,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/android/rootbinaries"
@@ -53,6 +54,7 @@ func TestRecordsAndAlerts(t *testing.T) {
 	if diff := cmp.Diff(wantAlerts, got); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, moduletest.Index("file_paths", "/system/xbin/su"), rootbinaries.New())
 	if len(o.Timeline) != 0 {
 		t.Errorf("timeline %v", o.Timeline)
 	}
@@ -88,5 +90,39 @@ func TestAbsentAndCorrupt(t *testing.T) {
 		if o.Status.State != module.Failed || !strings.Contains(o.Status.Reason, "not a JSON list of paths") {
 			t.Errorf("%q: %+v", data, o.Status)
 		}
+	}
+}
+
+// TestDecodeMVTRecord reads binaries the way MVT writes them into
+// root_binaries.json ({path, binary_name, description}) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("file_paths", "/system/xbin/su")
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"su", `{"path": "/system/xbin/su", "binary_name": "su", "description": "SuperUser binary"}`,
+			[]string{`root_binaries/root-binary Found root binary "su" at path "/system/xbin/su" (SuperUser binary)`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := rootbinaries.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -12,7 +12,9 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
+	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/android/intrusionlog"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -93,6 +95,7 @@ func TestRecords(t *testing.T) {
 	if diff := cmp.Diff(wantTL, o.Timeline); diff != "" {
 		t.Errorf("timeline (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, securityevent.New())
 }
 
 // Every tag of Android 16 gets its own summary, from the exporter's fields.
@@ -205,6 +208,7 @@ func TestHeuristics(t *testing.T) {
 					t.Errorf("alert %+v", a)
 				}
 			}
+			moduletest.Reload(t, o, nil, securityevent.New())
 		})
 	}
 	// The planting helpers produce exactly their trace.
@@ -220,6 +224,7 @@ func TestHeuristics(t *testing.T) {
 	if diff := cmp.Diff(want, summary(o)); diff != "" {
 		t.Errorf("planted (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, securityevent.New())
 }
 
 func TestIndicators(t *testing.T) {
@@ -270,6 +275,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(c.want, summary(o)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, ix, securityevent.New())
 		})
 	}
 }
@@ -282,6 +288,7 @@ func TestSampleIsClean(t *testing.T) {
 	if o.Status.State != module.OK || len(o.List(t)) == 0 {
 		t.Fatalf("status %+v, %d records", o.Status, len(o.List(t)))
 	}
+	moduletest.Reload(t, o, ix, securityevent.New())
 	for _, a := range o.Alerts {
 		t.Errorf("sample raised %s %s: %s", a.Level, a.Check, a.Message)
 	}
@@ -303,5 +310,60 @@ func TestSampleIsClean(t *testing.T) {
 		if string(b[name].Data) != string(f.Data) {
 			t.Errorf("%s differs between runs", name)
 		}
+	}
+}
+
+// TestDecodeMVTRecord reads events the way MVT writes them into
+// security_event.json (the exporter's event as read, event_type, timestamp on the
+// device's clock; subevents under the exporter's names or MVT's older spellings) and
+// checks them again: indicators and heuristics, at the UTC time of event_time.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("app_ids", "com.evil.spy", "file_paths", "/data/local/tmp/implant")
+	ev := func(sub string) string {
+		return `{"event_id": 2, "event_time": 1748766600123456789, ` + sub + `, "event_type": "security_event", "timestamp": "2025-06-01 10:30:00.123457"}`
+	}
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"process", ev(`"app_process_start": {"process": "com.evil.spy:remote", "uid": 10200, "pid": 4242, "start_time": 1748766600000}`),
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.evil.spy" in the start of an app process (UID 10200, intrusion log)`}},
+		{"install", ev(`"package_installed": {"package_name": "com.evil.spy", "version_code": 3, "user_id": 0}`),
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.evil.spy" in a package event (installed, intrusion log)`}},
+		{"adb command", ev(`"adb_shell_cmd": {"command": "pm grant com.evil.spy android.permission.READ_SMS"}`),
+			[]string{`ioc/app_id Found a known suspicious app identifier "com.evil.spy" in an ADB shell command (intrusion log)`}},
+		{"adb push", ev(`"adb_sync_send_file": {"path": "/data/local/tmp/implant"}`),
+			[]string{`ioc/file_path Found a known suspicious file path "/data/local/tmp/implant" in a file pushed to the phone over ADB (intrusion log)`}},
+		{"CA installed", ev(`"cert_authority_installed": {"success": true, "subject": "CN=Totally Legit CA", "user_id": 0}`),
+			[]string{securityevent.CertAuthorityInstalled.ID + " CA certificate installed on the phone: CN=Totally Legit CA"}},
+		{"wipe failure, older spelling", ev(`"wipe_failed": {}`),
+			[]string{securityevent.WipeFailure.ID + " A wipe of the phone or of user data failed (intrusion log)"}},
+		{"self-test failed, raw value", ev(`"crypto_self_test_completed": 0`),
+			[]string{securityevent.CryptoSelfTestFailed.ID + " The cryptographic self-test failed (intrusion log)"}},
+		{"key import", ev(`"key_import": {"success": true, "key_id": "k", "uid": 10200}`), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := securityevent.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+				if want := time.Date(2025, 6, 1, 8, 30, 0, 123_456_789, time.UTC); !a.Time().Equal(want) {
+					t.Errorf("alert at %v, want %v", a.Time(), want)
+				}
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -3,10 +3,14 @@ package sms
 import (
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // NewChecker returns the checks of one run.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Message](data) }
 
 type checker struct{ env *check.Env }
 

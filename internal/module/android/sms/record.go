@@ -329,6 +329,46 @@ func (m *Message) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// mmsKeys are keys only MMS objects have, by which a record of MVT's, which does not
+// say its kind, is told to be an MMS.
+var mmsKeys = map[string]bool{"msg_box": true, "m_type": true, "mms_addresses": true, "ct_l": true, "tr_id": true, "mms_charset": true}
+
+// UnmarshalJSON reads a message as MarshalJSON writes it, or one of MVT's sms.json: the
+// backup's keys (mms_body renamed body) followed by MVT's isodate, direction and links.
+// The derived keys are dropped and worked out again from the message's own keys, as
+// when the backup is read (MVT's direction and MMS dates are wrong, see the package
+// comment); the address spytrace adds to an MMS after message_kind is dropped too. The
+// kind is message_kind, else MMS when the object has a key only MMS have.
+func (m *Message) UnmarshalJSON(data []byte) error {
+	o := parseObject(data)
+	if o.err != "" {
+		return errors.New(o.err)
+	}
+	kind := ""
+	var fields []Field
+	for _, f := range o.fields {
+		switch {
+		case f.Name == "message_kind":
+			kind = text(f.Value)
+			continue
+		case derived[f.Name], f.Name == "address" && kind != "":
+			continue
+		}
+		fields = append(fields, f)
+	}
+	if kind != KindSMS && kind != KindMMS {
+		kind = KindSMS
+		for _, f := range fields {
+			if mmsKeys[f.Name] {
+				kind = KindMMS
+			}
+		}
+	}
+	msg, _ := newMessage(kind, fields)
+	*m = *msg
+	return nil
+}
+
 func writeJSON(b *bytes.Buffer, v any) error {
 	if raw, ok := v.(json.RawMessage); ok {
 		if len(raw) == 0 {

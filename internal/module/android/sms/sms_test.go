@@ -14,6 +14,8 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/androidbackup"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
+	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -207,6 +209,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(c.checks, got); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, c.ix, sms.New())
 		})
 	}
 }
@@ -221,6 +224,7 @@ func TestContentLocation(t *testing.T) {
 	if len(o.URLs) != 0 {
 		t.Errorf("the MMSC address is listed in urls.json: %v", o.URLs)
 	}
+	moduletest.Reload(t, o, moduletest.Index("domains", "evil.example"), sms.New())
 	o = moduletest.Run(t, openAB(t, spec), moduletest.Index("domains", "carrier.example"), sms.New())
 	if len(o.Alerts) != 0 {
 		t.Errorf("false positive: %+v", o.Alerts)
@@ -305,4 +309,63 @@ func FuzzParse(f *testing.F) {
 			m.URLs()
 		}
 	})
+}
+
+// Both kinds of message read back from sms.json with the alerts of the run: links in
+// an SMS and an MMS body, and an MMS download address.
+func TestReload(t *testing.T) {
+	ix := moduletest.Index("domains", "news.example", "domains", "photos.example", "domains", "mms.carrier.example")
+	o := moduletest.Run(t, openAB(t, smallSpec()), ix, sms.New())
+	if len(o.Alerts) != 3 {
+		t.Fatalf("alerts %+v", o.Alerts)
+	}
+	moduletest.Reload(t, o, ix, sms.New())
+}
+
+// TestDecodeMVTRecord reads messages the way MVT writes them into sms.json (the
+// backup's keys, mms_body renamed body, then MVT's isodate, direction and links, which
+// are worked out again) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("domains", "akhbar-almasdar.example")
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"SMS", `{"self_phone": "+41791234567", "address": "+97155501931", "body": "Read https://akhbar-almasdar.example/9k2Lp now",
+			"date": "1709287200123", "date_sent": "1709287196000", "status": "-1", "type": "1", "recipients": ["+97155501931"], "read": "1",
+			"isodate": "2024-03-01 10:00:00.123000", "direction": "sent", "links": ["https://akhbar-almasdar.example/9k2Lp"]}`,
+			[]string{`ioc/domain Found a known suspicious domain "https://akhbar-almasdar.example/9k2Lp" (through "akhbar-almasdar.example") in an SMS received from +97155501931 on 2024-03-01`}},
+		{"MMS", `{"sub": "", "date": "1709373600", "date_sent": "0", "m_type": "132", "v": "18", "msg_box": "1",
+			"ct_l": "http://mmsc.akhbar-almasdar.example/m/1", "tr_id": "T1", "read": "1",
+			"mms_addresses": [{"type": 137, "address": "+97155501931", "charset": 106}, {"type": 151, "address": "+41791234567", "charset": 106}],
+			"body": "see akhbar-almasdar.example/x", "mms_charset": 106, "sub_cs": "106",
+			"isodate": "1970-01-20 18:36:13.600000", "direction": "received", "links": ["akhbar-almasdar.example/x"]}`,
+			[]string{
+				`ioc/domain Found a known suspicious domain "akhbar-almasdar.example/x" (through "akhbar-almasdar.example") in an MMS received from +97155501931 on 2024-03-02`,
+				`ioc/domain Found a known suspicious domain "http://mmsc.akhbar-almasdar.example/m/1" (through "akhbar-almasdar.example") in the download address of an MMS received from +97155501931 on 2024-03-02`,
+			}},
+		{"clean", `{"address": "+41795550101", "body": "ok", "date": "1709287260123", "date_sent": "0", "type": "2",
+			"isodate": "2024-03-01 10:01:00.123000", "direction": "received", "links": []}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := sms.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -1,10 +1,12 @@
 package tombstones
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 
 	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/module/android/bugreporttimestamps"
 	"github.com/spytrace/spytrace/internal/timefmt"
 )
 
@@ -79,6 +81,51 @@ type Record struct {
 	FileTimestampClock string `json:"file_timestamp_clock"`
 	// FaultAddress is the faulting address, when the signal has one.
 	FaultAddress string `json:"fault_address,omitempty"`
+}
+
+// UnmarshalJSON reads a record as spytrace writes it or as MVT does. A record of
+// MVT's has no format: its timestamp is the tombstone's wall clock with the offset
+// dropped, and its file_timestamp the zip entry's wall clock, so both are kept as the
+// *_local times, the UTC times left null as for a bug report whose zone is unknown.
+func (r *Record) UnmarshalJSON(data []byte) error {
+	type plain Record
+	aux := struct {
+		*plain
+		Timestamp     json.RawMessage `json:"timestamp"`
+		FileTimestamp json.RawMessage `json:"file_timestamp"`
+	}{plain: (*plain)(r)}
+	err := json.Unmarshal(data, &aux)
+	if err != nil && !module.IsFieldTypeError(err) {
+		return err
+	}
+	mvt := r.Format == ""
+	for _, f := range []struct {
+		raw          json.RawMessage
+		utc          *timefmt.Time
+		local, clock *string
+	}{
+		{aux.Timestamp, &r.Timestamp, &r.TimestampLocal, &r.TimestampClock},
+		{aux.FileTimestamp, &r.FileTimestamp, &r.FileTimestampLocal, &r.FileTimestampClock},
+	} {
+		*f.utc = timefmt.Time{}
+		var text string
+		if json.Unmarshal(f.raw, &text) != nil || text == "" {
+			continue
+		}
+		if !mvt {
+			if t, perr := timefmt.Parse(text); perr == nil {
+				*f.utc = timefmt.Of(t)
+			}
+			continue
+		}
+		if *f.local == "" {
+			*f.local = text
+		}
+		if *f.clock == "" {
+			*f.clock = bugreporttimestamps.ClockUnknown
+		}
+	}
+	return err
 }
 
 // Process returns the name the checks look up: process_name, else the base name of

@@ -2,6 +2,7 @@ package tombstones_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -12,6 +13,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -123,6 +125,7 @@ func TestRecords(t *testing.T) {
 	if len(o.Alerts) != 0 {
 		t.Errorf("alerts %v, want none (uid 1046, no indicators)", summary(o.Alerts))
 	}
+	moduletest.Reload(t, o, nil, tombstones.New())
 }
 
 // TestClocks covers the time variants: no offset in the tombstone (device zone used,
@@ -264,6 +267,7 @@ func TestProcessIndicator(t *testing.T) {
 	if diff := cmp.Diff(want, summary(o.Alerts)); diff != "" {
 		t.Errorf("process name hit (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, moduletest.Index("processes", "bh"), tombstones.New())
 
 	// A thread name as process_name: the command line's base name matches.
 	c := mediaCrash()
@@ -273,6 +277,7 @@ func TestProcessIndicator(t *testing.T) {
 	if diff := cmp.Diff([]string{"CRITICAL ioc/process tombstone_00"}, summary(o.Alerts)); diff != "" {
 		t.Errorf("command line hit (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, moduletest.Index("processes", "lpe_helper"), tombstones.New())
 
 	// False positive: a different name, and an argument (not argv[0]) equal to the
 	// indicator, do not match.
@@ -304,6 +309,7 @@ func TestPrivilegedCrash(t *testing.T) {
 		a.Meaning == "" || a.FalsePositive == "" || a.Advice == "" || a.EventTime.IsZero() {
 		t.Errorf("alert %+v", a)
 	}
+	moduletest.Reload(t, o, nil, tombstones.New())
 
 	// False positives: app, media and vendor uids; and an indicator hit takes the place
 	// of the uid alert, as in MVT.
@@ -317,6 +323,7 @@ func TestPrivilegedCrash(t *testing.T) {
 	if diff := cmp.Diff(want, summary(o.Alerts)); diff != "" {
 		t.Errorf("with indicator (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, moduletest.Index("processes", "netd"), tombstones.New())
 }
 
 // TestSamplePlant: the sample raises nothing; each plant raises its alert.
@@ -346,5 +353,54 @@ func TestSamplePlant(t *testing.T) {
 	want := map[string]int{"CRITICAL ioc/process": 2, "MEDIUM tombstones/privileged-crash": 1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("planted (-want +got):\n%s", diff)
+	}
+}
+
+// TestDecodeMVTRecord reads tombstones the way MVT writes them into
+// tombstones.json (its TombstoneCrashResult: times as wall-clock text without zone,
+// null optional fields, "Unknown" process name from protobuf files) and checks them
+// again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("processes", "lpe_helper")
+	ts := func(name string, uid int, cmdline string) string {
+		return `{"file_name": "tombstone_03", "file_timestamp": "2024-03-14 10:00:02.000000",
+			"build_fingerprint": "google/oriole/oriole:14/AP2A.240805.005/12025142:user/release-keys", "revision": "MP1.0", "arch": "arm64",
+			"timestamp": "2024-03-14 10:00:00.123456", "process_uptime": 40, "command_line": ["` + cmdline + `"], "pid": 600, "tid": 600,
+			"process_name": "` + name + `", "binary_path": "` + cmdline + `", "selinux_label": null, "uid": ` + strconv.Itoa(uid) + `,
+			"signal_info": {"code": 1, "code_name": "SEGV_MAPERR", "name": "SIGSEGV", "number": 11}, "cause": "null pointer dereference",
+			"causes": [{"human_readable": "null pointer dereference"}], "abort_message": null, "extra": null}`
+	}
+	tests := []struct {
+		name   string
+		record string
+		want   []string // check and message of each alert, up to ", matching"
+	}{
+		{"privileged crash", ts("netd", 0, "/system/bin/netd"), []string{`tombstones/privileged-crash Potentially suspicious crash in process "netd" ` +
+			`running as UID 0 (root) in tombstone tombstone_03 at 2024-03-14 10:00:00.123456`}},
+		{"process", ts("lpe_helper", 2000, "/data/local/tmp/lpe_helper"),
+			[]string{`ioc/process Found a known suspicious process "lpe_helper" in a crash report (tombstone tombstone_03)`}},
+		{"command line", ts("Unknown", 10123, "/data/local/tmp/lpe_helper"),
+			[]string{`ioc/process Found a known suspicious process "lpe_helper" in a crash report (tombstone tombstone_03)`}},
+		{"app crash", ts("com.example.app", 10123, "com.example.app"), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tombstones.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

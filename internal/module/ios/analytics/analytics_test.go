@@ -1,6 +1,8 @@
 package analytics_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -33,7 +36,41 @@ func files(t *testing.T, spec fixture.AnalyticsSpec) fstest.MapFS {
 
 func runFS(t *testing.T, f fstest.MapFS, ix *ioc.Index) *moduletest.Outcome {
 	t.Helper()
-	return moduletest.Run(t, memfs.New(acquire.IOSFilesystem, f), ix, analytics.New())
+	return reloaded(t, moduletest.Run(t, memfs.New(acquire.IOSFilesystem, f), ix, analytics.New()), ix)
+}
+
+// reloaded checks that the records of o read back to the same JSON and raise the
+// same alerts with the indicators ix, as check-iocs would, and returns o.
+func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
+	t.Helper()
+	if o.RecordsJSON == nil {
+		return o
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range recs {
+		rec, err := analytics.New().DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
+		}
+	}
+	moduletest.Reload(t, o, ix, analytics.New())
+	return o
 }
 
 func run(t *testing.T, spec fixture.AnalyticsSpec, ix *ioc.Index) *moduletest.Outcome {
@@ -276,5 +313,49 @@ func TestStringsBounded(t *testing.T) {
 		if s == "deepest" {
 			t.Error("walked deeper than the bound")
 		}
+	}
+}
+
+// TestDecodeMVTRecord checks records the way MVT writes them: the event's keys, isodate
+// and artifact (MVT writes no table).
+func TestDecodeMVTRecord(t *testing.T) {
+	tests := []struct {
+		name   string
+		record string
+		ix     *ioc.Index
+		want   []string
+		msg    string
+	}{
+		{"process", `{"eventType": "NetworkingTLSHandshake", "errorCode": -9806, "build": "20F66", "process": "bh",
+			"isodate": "2023-06-01 08:30:00.000000", "artifact": "networking_analytics.db"}`, moduletest.Index("processes", "bh"),
+			[]string{"CRITICAL ioc/process 2023-06-01T08:30:00Z bh"},
+			`Found a known suspicious process "bh" in an event "NetworkingTLSHandshake" of networking_analytics.db logged on 2023-06-01 08:30:00.000000, matching indicator "bh" from "Test Spyware" (test.stix2)`},
+		{"domain_in_nested_text", `{"eventType": "x", "errorChain": [{"url": "visit https://evil.example/x now", "code": 3}],
+			"isodate": "2023-06-01 08:30:00.000000", "artifact": "a.db"}`, moduletest.Index("domains", "evil.example"),
+			[]string{"CRITICAL ioc/domain 2023-06-01T08:30:00Z evil.example"}, ""},
+		{"host", `{"eventType": "x", "host": "c2.evil.example", "isodate": "2023-06-01 08:30:00.000000", "artifact": "a.db"}`,
+			moduletest.Index("domains", "evil.example"), []string{"CRITICAL ioc/domain 2023-06-01T08:30:00Z evil.example"}, ""},
+		{"clean", `{"eventType": "x", "host": "apple.com", "isodate": "2023-06-01 08:30:00.000000", "artifact": "a.db"}`,
+			moduletest.Index("domains", "evil.example", "processes", "bh"), nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := analytics.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatalf("DecodeRecord: %v", err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(analytics.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(tc.ix))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			if tc.msg != "" && (len(got) != 1 || got[0].Message != tc.msg) {
+				t.Errorf("alerts %v, want one with message %q", summary(got), tc.msg)
+			}
+		})
 	}
 }

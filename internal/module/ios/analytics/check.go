@@ -46,7 +46,10 @@ func (c *checker) Check(v any, r *check.Reporter) {
 func (c *checker) Finish(*check.Reporter) {}
 
 func (c *checker) where(rec *Record) string {
-	w := fmt.Sprintf("a %s event", rec.Table)
+	w := "an event" // MVT's records do not say which table the event is in
+	if rec.Table != "" {
+		w = fmt.Sprintf("a %s event", rec.Table)
+	}
 	if t := rec.Text("eventType"); t != "" {
 		w += fmt.Sprintf(" %q", t)
 	}

@@ -49,10 +49,11 @@
 // <container>/<Name>.app/<CFBundleExecutable>, "" when Info.plist names none or names
 // something that is not a file name), app_version (CFBundleShortVersionString, else
 // CFBundleVersion), display_name (CFBundleDisplayName, else CFBundleName),
-// has_itunes_metadata, and file_path (MVT's key on dumps: the iTunesMetadata.plist,
-// as a device path; absent without one). All paths are device paths with a leading
-// slash. name is MCMMetadataIdentifier, else CFBundleIdentifier, else
-// softwareVersionBundleId ("" when none is readable). The purchase date is the only
+// has_itunes_metadata, bundle_ids (the identifiers the container's files give:
+// MCMMetadataIdentifier, CFBundleIdentifier), and file_path (MVT's key on dumps: the
+// iTunesMetadata.plist, as a device path; absent without one). All paths are device
+// paths with a leading slash. name is MCMMetadataIdentifier, else CFBundleIdentifier,
+// else softwareVersionBundleId ("" when none is readable). The purchase date is the only
 // date, as on a backup; file times are not used. A container with several .app
 // bundles is read from the first (a problem names the others); a file that cannot be
 // read or decoded is a problem and leaves its part of the record empty; only when no
@@ -119,8 +120,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info implements module.Module.
@@ -128,7 +130,7 @@ func (m *Module) Info() module.Info {
 	return module.Info{
 		Name:        Name,
 		Class:       "Applications",
-		Version:     1,
+		Version:     2,
 		Description: "Installed apps with their App Store metadata: developer, version, purchase date, installer (backup Info.plist; a dump's app bundle containers)",
 		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths: []string{
@@ -287,3 +289,6 @@ func kindOf(v any) string {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[App](data) }

@@ -39,7 +39,7 @@ func mapFS(files map[string][]byte) fstest.MapFS {
 
 func runDump(t *testing.T, ix *ioc.Index, m fstest.MapFS) *moduletest.Outcome {
 	t.Helper()
-	return moduletest.Run(t, memfs.New(acquire.IOSFilesystem, m), ix, applications.New())
+	return reloaded(t, moduletest.Run(t, memfs.New(acquire.IOSFilesystem, m), ix, applications.New()), ix)
 }
 
 // unreadable is a dump whose files named in bad are listed but cannot be opened.
@@ -61,7 +61,7 @@ func runUnreadable(t *testing.T, m fstest.MapFS, bad ...string) *moduletest.Outc
 	for _, b := range bad {
 		u.bad[b] = true
 	}
-	return moduletest.Run(t, u, nil, applications.New())
+	return reloaded(t, moduletest.Run(t, u, nil, applications.New()), nil)
 }
 
 func runBundles(t *testing.T, ix *ioc.Index, apps []fixture.AppBundleSpec) *moduletest.Outcome {
@@ -461,4 +461,24 @@ func FuzzBundle(f *testing.F) {
 			t.Fatalf("executable %q outside the bundle", e)
 		}
 	})
+}
+
+// TestDumpBundleIDs checks an identifier that only the app's Info.plist gives (the
+// container names another, the App Store metadata is absent): it is checked against
+// indicators, written under bundle_ids, and checked again when the records are
+// reloaded.
+func TestDumpBundleIDs(t *testing.T) {
+	app := fixture.AppBundleSpec{App: fixture.AppSpec{BundleID: "com.example.diag", ItemName: "Diag", NoMetadata: true},
+		UUID: uuidA, ContainerMetadata: mustPlist(t, map[string]any{"MCMMetadataIdentifier": "com.example.cover"})}
+	ix := moduletest.Index("app_ids", "com.example.diag")
+	o := runBundles(t, ix, []fixture.AppBundleSpec{app})
+	got := moduletest.Project(o.List(t), "name", "bundle_ids")
+	want := []map[string]any{{"name": "com.example.cover", "bundle_ids": []any{"com.example.cover", "com.example.diag"}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	wantAlerts := []string{"CRITICAL ioc/app_id 0001-01-01T00:00:00Z", "LOW applications/no-store-metadata 0001-01-01T00:00:00Z"}
+	if diff := cmp.Diff(wantAlerts, summary(o.Alerts)); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
 }

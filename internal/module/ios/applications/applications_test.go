@@ -1,9 +1,11 @@
 package applications_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"image/color"
 	"os"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire/iosbackup"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -39,7 +42,41 @@ func backup(t testing.TB, spec *fixture.ApplicationsSpec) *fixture.Backup {
 
 func runBackup(t *testing.T, ix *ioc.Index, b *fixture.Backup) *moduletest.Outcome {
 	t.Helper()
-	return moduletest.Run(t, moduletest.OpenBackup(t, b), ix, applications.New())
+	return reloaded(t, moduletest.Run(t, moduletest.OpenBackup(t, b), ix, applications.New()), ix)
+}
+
+// reloaded checks that the records of o read back to the same JSON and raise the
+// same alerts with the indicators ix, as check-iocs would, and returns o.
+func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
+	t.Helper()
+	if o.RecordsJSON == nil {
+		return o
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range recs {
+		rec, err := applications.New().DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
+		}
+	}
+	moduletest.Reload(t, o, ix, applications.New())
+	return o
 }
 
 func run(t *testing.T, ix *ioc.Index, spec fixture.ApplicationsSpec) *moduletest.Outcome {
@@ -323,4 +360,52 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeMVTRecord checks records the way MVT writes them: every iTunesMetadata key
+// (the download information as a nested object, the purchase date as ISO text), name,
+// icon_sha256 and isodate on a backup, file_path on a dump.
+func TestDecodeMVTRecord(t *testing.T) {
+	record := func(bundleID, source, extra string) string {
+		return `{"artistId": 1469120345, "artistName": "Device Services Ltd", "bundleShortVersionString": "1.0.3", "bundleVersion": "103",
+			"com.apple.iTunesStore.downloadInfo": {"accountInfo": {"AppleID": "owner@example.com", "DSPersonID": 17179869184},
+			"purchaseDate": "2021-07-04T03:12:09Z"}, "genre": "Utilities", "genreId": 6002, "itemId": 1580000001,
+			"itemName": "Phone Diagnostics", "kind": "software", "softwareVersionBundleId": "` + bundleID + `",
+			"sourceApp": "` + source + `", "name": "` + bundleID + `", "isodate": "2021-07-04 03:12:09.000000"` + extra + `}`
+	}
+	const icon = `, "icon_sha256": "1f2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff00"`
+	const dump = `, "file_path": "/private/var/containers/Bundle/Application/0A1B2C3D-0000-4000-8000-00000000000A/iTunesMetadata.plist"`
+	tests := []struct {
+		name   string
+		record string
+		ix     *ioc.Index
+		want   []string
+	}{
+		{"sideloaded", record("com.example.diag", "com.example.installer", icon), nil,
+			[]string{"MEDIUM applications/not-from-app-store 2021-07-04T03:12:09Z"}},
+		{"app_store", record("com.example.diag", fixture.SourceAppStore, icon), nil, nil},
+		{"testflight_on_dump", record("com.example.diag", fixture.SourceAppTestFlight, dump), nil,
+			[]string{"LOW applications/testflight 2021-07-04T03:12:09Z"}},
+		{"app_id", record("com.example.diag", fixture.SourceAppStore, dump), moduletest.Index("app_ids", "com.example.diag"),
+			[]string{"CRITICAL ioc/app_id 2021-07-04T03:12:09Z"}},
+		{"process", record("com.example.diag", fixture.SourceAppMDM, icon), moduletest.Index("processes", "com.example.diag"),
+			[]string{"CRITICAL ioc/process 2021-07-04T03:12:09Z"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := applications.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatalf("DecodeRecord: %v", err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(applications.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(tc.ix))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

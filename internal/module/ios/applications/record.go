@@ -16,9 +16,9 @@ import (
 // JSON: every key of its iTunesMetadata (data as base64, dates as MVT time strings),
 // then MVT's name, icon_sha256 (only when the app has a PlaceholderIcon) and isodate
 // (null when unknown). On a file-system dump (Bundle set) follow bundle_path,
-// executable, app_version, display_name, has_itunes_metadata and, when the container
-// holds an iTunesMetadata.plist, MVT's file_path (see [Bundle]). A metadata key named
-// like one of these is overwritten by it.
+// executable, app_version, display_name, has_itunes_metadata, bundle_ids and, when the
+// container holds an iTunesMetadata.plist, MVT's file_path (see [Bundle]). A metadata
+// key named like one of these is overwritten by it.
 type App struct {
 	// Name is the app's bundle identifier: its key in Applications on a backup; on a
 	// dump the container's MCMMetadataIdentifier, else the app's CFBundleIdentifier,
@@ -53,7 +53,7 @@ type Bundle struct {
 	// (file_path, MVT's key on dumps; has_itunes_metadata says whether it is set).
 	MetadataPath string
 	// IDs are the bundle identifiers the container's files give, in the order
-	// MCMMetadataIdentifier, CFBundleIdentifier, without repeats.
+	// MCMMetadataIdentifier, CFBundleIdentifier, without repeats (bundle_ids).
 	IDs []string
 }
 
@@ -115,6 +115,11 @@ func (a *App) MarshalJSON() ([]byte, error) {
 		m["app_version"] = b.Version
 		m["display_name"] = b.DisplayName
 		m["has_itunes_metadata"] = b.MetadataPath != ""
+		ids := b.IDs
+		if ids == nil {
+			ids = []string{}
+		}
+		m["bundle_ids"] = ids
 		if b.MetadataPath != "" {
 			m["file_path"] = b.MetadataPath
 		} else {

@@ -2,6 +2,7 @@ package backupinfo_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"howett.net/plist"
 
 	"github.com/spytrace/spytrace/internal/acquire/iosbackup"
+	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/ios/backupinfo"
@@ -89,6 +92,49 @@ func TestRecord(t *testing.T) {
 	// only alert.
 	if len(o.Timeline) != 0 || len(o.Alerts) != 1 || len(o.AlertsOf(backupinfo.OutdatedIOS.ID)) != 1 {
 		t.Errorf("timeline = %q, alerts = %+v", o.Timeline, o.Alerts)
+	}
+	moduletest.Reload(t, o, nil, backupinfo.New())
+}
+
+// TestDecodeMVTRecord checks the checks on backup_info records as MVT writes them: its
+// eighteen keys only, dates as Python's text of a datetime.
+func TestDecodeMVTRecord(t *testing.T) {
+	const mvt = `{"Build Version": "21D61", "Device Name": "iPhone", "Display Name": "iPhone", "GUID": "7A3B",
+		"ICCID": "8941", "IMEI": "3567", "MEID": null, "Installed Applications": ["com.apple.mobilesafari"],
+		"Last Backup Date": %q, "Phone Number": "+41 79 123 45 67", "Product Name": "iPhone 13 Pro",
+		"Product Type": "iPhone14,2", "Product Version": %q, "Serial Number": "F2LX", "Target Identifier": "0000",
+		"Target Type": "Device", "Unique Identifier": "0000", "iTunes Version": "12.13.1.3"}`
+	tests := []struct {
+		name, date, version string
+		want                string // a part of the message; "" for no alert
+	}{
+		{"outdated", "2024-06-01 10:00:00", "17.3.1", "iOS 17.5.1 of the same line had been out since 2024-05-20"},
+		{"outdated_microseconds", "2024-06-01 10:00:00.250000", "17.3.1", "on the day of the backup, 2024-06-01"},
+		{"current", "2024-05-21 10:00:00", "17.5.1", ""},
+		{"no_date", "", "17.3.1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := backupinfo.New()
+			rec, err := m.DecodeRecord([]byte(fmt.Sprintf(mvt, tt.date, tt.version)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(backupinfo.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(nil))
+			c.Check(rec, r)
+			c.Finish(r)
+			if tt.want == "" {
+				if len(got) != 0 {
+					t.Errorf("alerts %+v, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Check != backupinfo.OutdatedIOS.ID || !strings.Contains(got[0].Message, tt.want) {
+				t.Errorf("alerts %+v, want one %s saying %q", got, backupinfo.OutdatedIOS.ID, tt.want)
+			}
+		})
 	}
 }
 

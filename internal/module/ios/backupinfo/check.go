@@ -35,7 +35,16 @@ var OutdatedIOS = check.Heuristic{
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(*check.Env) check.Checker { return checker{} }
 
-var _ module.Checkable = (*Module)(nil)
+// DecodeRecord implements module.Reloadable. The record is a dictionary whose values
+// keep their plist type, so numbers are decoded as json.Number: they are written back
+// digit for digit. MVT's record (its eighteen keys only) decodes too, its dates being
+// Python's text of a datetime.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Info](data) }
+
+var (
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
+)
 
 type checker struct{}
 

@@ -10,11 +10,14 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
+	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/ios/cachefiles"
 	"github.com/spytrace/spytrace/internal/module/moduletest"
+	"github.com/spytrace/spytrace/internal/timefmt"
 )
 
 var t0 = time.Date(2024, 5, 2, 10, 11, 12, 0, time.UTC)
@@ -81,11 +84,13 @@ func TestIndicators(t *testing.T) {
 	spec := fixture.SampleCacheDB(t0, 25, 1)
 	fixture.PlantCacheResponse(&spec, "https://c2.evil.example/beacon?id=1", t0)
 	add(t, files, dbA, spec)
-	o := run(t, moduletest.Index("domains", "evil.example"), files)
+	ix := moduletest.Index("domains", "evil.example")
+	o := run(t, ix, files)
 	if len(o.Alerts) != 1 || o.Alerts[0].Level.String() != "CRITICAL" || o.Alerts[0].Check != "ioc/domain" ||
 		!strings.Contains(o.Alerts[0].Message, dbA) {
 		t.Fatalf("alerts %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, ix, cachefiles.New())
 	// False positive: lookalikes of sample hosts raise nothing.
 	o = run(t, moduletest.Index("domains", "evil.example.com", "domains", "weather.com.evil"), files)
 	if len(o.Alerts) != 0 {
@@ -119,5 +124,45 @@ func TestCorruptAndAbsent(t *testing.T) {
 	o = run(t, nil, files)
 	if o.Status.State != module.Partial || len(o.List(t)) != 1 {
 		t.Errorf("one truncated copy: %+v", o.Status)
+	}
+}
+
+// TestDecodeMVTRecord checks the checks on cache_files.json as MVT writes it: one
+// object, cache file → list of responses, with the raw time_stamp text as isodate.
+func TestDecodeMVTRecord(t *testing.T) {
+	const mvt = `{
+		"private/var/mobile/Library/Caches/com.apple.nsurlsessiond/Cache.db": [
+			{"entry_id": 1, "version": 0, "hash_value": -42, "storage_policy": 0, "url": "https://c2.evil.example/beacon", "isodate": "2024-05-02 10:11:12"},
+			{"entry_id": 2, "version": 0, "hash_value": 7, "storage_policy": 0, "url": "https://weather.example/", "isodate": "2024-05-02 10:11:13"}
+		],
+		"private/var/mobile/Containers/Data/Application/X/Library/Caches/com.example.news/Cache.db": [
+			{"entry_id": 5, "version": 0, "hash_value": 7, "storage_policy": 1, "url": "https://evil.example/x", "isodate": "not a date"}
+		]
+	}`
+	m := cachefiles.New()
+	rec, err := m.DecodeRecord([]byte(mvt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []alert.Alert
+	r := check.NewReporter(cachefiles.Name, func(a alert.Alert) { got = append(got, a) })
+	c := m.NewChecker(check.NewEnv(moduletest.Index("domains", "evil.example")))
+	c.Check(rec, r)
+	c.Finish(r)
+	type hit struct{ File, URL, At string }
+	var hits []hit
+	for _, a := range got {
+		resp, ok := a.Event.(*cachefiles.Response)
+		if !ok || a.Check != "ioc/domain" || !strings.Contains(a.Message, resp.CacheFile) {
+			t.Fatalf("alert %+v", a)
+		}
+		hits = append(hits, hit{resp.CacheFile, resp.URL, timefmt.Format(a.EventTime.Time)})
+	}
+	want := []hit{
+		{"private/var/mobile/Containers/Data/Application/X/Library/Caches/com.example.news/Cache.db", "https://evil.example/x", ""},
+		{"private/var/mobile/Library/Caches/com.apple.nsurlsessiond/Cache.db", "https://c2.evil.example/beacon", "2024-05-02 10:11:12.000000"},
+	}
+	if d := cmp.Diff(want, hits); d != "" {
+		t.Errorf("alerts (-want +got):\n%s", d)
 	}
 }

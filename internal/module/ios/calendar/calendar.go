@@ -66,8 +66,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info implements module.Module.
@@ -89,6 +90,9 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Item](data) }
 
 // Prefixes of the columns in the query, as MVT names them in its record key.
 const (

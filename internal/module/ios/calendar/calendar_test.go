@@ -1,7 +1,10 @@
 package calendar_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -27,7 +31,41 @@ func run(t *testing.T, spec fixture.CalendarSpec, ix *ioc.Index) *moduletest.Out
 	if err := fixture.AddCalendar(b, spec); err != nil {
 		t.Fatal(err)
 	}
-	return moduletest.Run(t, moduletest.OpenBackup(t, b), ix, calendar.New())
+	return reloaded(t, moduletest.Run(t, moduletest.OpenBackup(t, b), ix, calendar.New()), ix)
+}
+
+// reloaded checks that the records of o read back to the same JSON and raise the
+// same alerts with the indicators ix, as check-iocs would, and returns o.
+func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
+	t.Helper()
+	if o.RecordsJSON == nil {
+		return o
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range recs {
+		rec, err := calendar.New().DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
+		}
+	}
+	moduletest.Reload(t, o, ix, calendar.New())
+	return o
 }
 
 func summary(alerts []alert.Alert) []string {
@@ -202,7 +240,7 @@ func TestOddValues(t *testing.T) {
 	// float id, an organizer that points nowhere.
 	b := build(`CREATE TABLE CalendarItem (ROWID INTEGER PRIMARY KEY, summary TEXT, description TEXT, start_date REAL, organizer_id INTEGER, "we""ird" TEXT);
 INSERT INTO CalendarItem VALUES (1, CAST(X'4D656574FF' AS BLOB), NULL, 'yesterday', 7, 'x');`)
-	o := moduletest.Run(t, moduletest.OpenBackup(t, b), nil, calendar.New())
+	o := reloaded(t, moduletest.Run(t, moduletest.OpenBackup(t, b), nil, calendar.New()), nil)
 	if o.Status.State != module.OK || o.Status.Records != 1 {
 		t.Fatalf("status %+v, want ok with 1 record", o.Status)
 	}
@@ -379,5 +417,71 @@ func TestSampleIsClean(t *testing.T) {
 	}
 	if len(o.URLs) == 0 {
 		t.Errorf("no URL listed: the sample has links in some notes")
+	}
+}
+
+// TestDecodeMVTRecord checks records the way MVT writes them: id, summary,
+// description … participant_comment with the database's values, the dates as time
+// strings, and (in MVT's current module) record with every column; no
+// participant_is_self and no links.
+func TestDecodeMVTRecord(t *testing.T) {
+	t.Parallel()
+	event := func(summary, description string, organizer any, email string, start, created string, record string) string {
+		org, _ := json.Marshal(organizer)
+		mail := "null"
+		if email != "" {
+			mail = strconv.Quote(email)
+		}
+		return `{"id": 9, "summary": "` + summary + `", "description": "` + description + `", "all_day": 0, "calendar_id": 2,
+			"organizer_id": ` + string(org) + `, "url": null, "external_id": null, "external_mod_tag": null,
+			"unique_identifier": "5B1C2D3E", "hidden": 0, "uuid": "0D6F1A52-8C3B-4E1D-9A7F-3B2C1D0E9F8A", "action": null,
+			"created_by_id": null, "participant_uuid": null, "participant_email": ` + mail + `, "participant_phone": null,
+			"participant_comment": null` + record + `, "start_date": "` + start + `", "end_date": "` + start + `",
+			"last_modified": "` + created + `", "creation_date": "` + created + `", "participant_last_modified": ""}`
+	}
+	const created = "2021-07-01 11:30:00.000000"
+	withOrganizerRow := `, "record": {"calendar_ROWID": 9, "calendar_summary": "Meeting", "participant_ROWID": 5}`
+	tests := []struct {
+		name   string
+		record string
+		ix     *ioc.Index
+		want   []string
+		msg    string
+	}{
+		{"exploit_invite", event("Meeting", "Notes", 5, "kc.tranh.8831@icloud.com", "2019-07-01 11:30:00.000000", created, withOrganizerRow), nil,
+			[]string{"HIGH calendar/exploit-invite 2021-07-01T11:30:00Z"},
+			`Calendar event "Meeting" (0D6F1A52-8C3B-4E1D-9A7F-3B2C1D0E9F8A) with the notes "Notes", the pattern of QuaDream's exploit invitations: ` +
+				`received as an invitation from kc.tranh.8831@icloud.com; added on 2021-07-01 for 2019-07-01, 731 days earlier (backdated)`},
+		{"exploit_invite_organizer_gone", event("Meeting", "Notes", 5, "", "2021-07-01 12:30:00.000000", created, ""), nil,
+			[]string{"HIGH calendar/exploit-invite 2021-07-01T11:30:00Z"},
+			`Calendar event "Meeting" (0D6F1A52-8C3B-4E1D-9A7F-3B2C1D0E9F8A) with the notes "Notes", the pattern of QuaDream's exploit invitations: ` +
+				`received as an invitation from an organizer whose record is gone`},
+		{"own_event", event("Meeting", "Notes", nil, "", "2021-07-01 12:30:00.000000", created, ""), nil,
+			[]string{"MEDIUM calendar/exploit-invite 2021-07-01T11:30:00Z"}, ""},
+		{"organizer_email", event("Lunch", "", 5, "Operator.7@ICloud.com", "2021-07-01 12:30:00.000000", created, withOrganizerRow),
+			moduletest.Index("emails", "operator.7@icloud.com"), []string{"CRITICAL ioc/email 2021-07-01T11:30:00Z"}, ""},
+		{"link_in_notes", event("Call", "Join https://zoom.us/j/123", nil, "", "2021-07-01 12:30:00.000000", created, ""),
+			moduletest.Index("domains", "zoom.us"), []string{"CRITICAL ioc/domain 2021-07-01T11:30:00Z"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := calendar.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatalf("DecodeRecord: %v", err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(calendar.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(tc.ix))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			if tc.msg != "" && (len(got) != 1 || got[0].Message != tc.msg) {
+				t.Errorf("alerts %v, want one with message %q", summary(got), tc.msg)
+			}
+		})
 	}
 }

@@ -76,8 +76,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info implements module.Module.
@@ -99,6 +100,10 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable. MVT's records (isodate, duration,
+// location, number, provider) decode as calls with only those keys.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Call](data) }
 
 // Result columns of both queries, in order.
 const (

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -302,6 +303,7 @@ func TestEmailIndicator(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, calls.New())
 			for _, a := range o.Alerts {
 				if !strings.Contains(a.Message, "Missed FaceTime audio call from") && !strings.Contains(a.Message, "FaceTime call") {
 					t.Errorf("message %q does not describe the call", a.Message)
@@ -329,5 +331,38 @@ func TestSampleAndPlant(t *testing.T) {
 	want := []string{"CRITICAL ioc/email " + fixture.DemoAttackerEmail + " " + at.Format(time.RFC3339)}
 	if diff := cmp.Diff(want, summary(o.Alerts)); diff != "" || o.Status.Records != 301 {
 		t.Errorf("records %d; alerts (-want +got):\n%s", o.Status.Records, diff)
+	}
+}
+
+// TestDecodeMVTRecord checks the e-mail check on calls as MVT writes them: five keys,
+// the number as text (or null).
+func TestDecodeMVTRecord(t *testing.T) {
+	tests := []struct {
+		name, record string
+		want         []string
+	}{
+		{"facetime", `{"isodate": "2026-02-03 15:00:00.000000", "duration": 0.0, "location": "<<RecentsNumberLocationNotFound>>",
+			"number": "BogaardLisa803@Gmail.com", "provider": "com.apple.FaceTime"}`,
+			[]string{"CRITICAL ioc/email " + attacker + " 2026-02-03T15:00:00Z"}},
+		{"phone", `{"isodate": "2026-02-03 15:00:00.000000", "duration": 12.5, "location": "Switzerland",
+			"number": "+41791234567", "provider": "com.apple.Telephony"}`, nil},
+		{"null_number", `{"isodate": "", "duration": null, "location": null, "number": null, "provider": null}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := calls.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(calls.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(moduletest.Index("emails", attacker)))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

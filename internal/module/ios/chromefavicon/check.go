@@ -3,6 +3,7 @@ package chromefavicon
 import (
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // NewChecker returns the checks of one run: the page, then the icon, against URL, domain
@@ -10,6 +11,12 @@ import (
 func (m *Module) NewChecker(env *check.Env) check.Checker {
 	return &checker{env: env}
 }
+
+// DecodeRecord implements module.Reloadable. MVT's records (url, icon_url, timestamp,
+// isodate) decode as favicons without the extras.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Favicon](data) }
+
+var _ module.Reloadable = (*Module)(nil)
 
 type checker struct{ env *check.Env }
 
@@ -42,7 +49,7 @@ func where(f *Favicon, what string) string {
 	if !f.ISODate.IsZero() {
 		s += ", dated " + f.ISODate.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
-	if f.ChromeFaviconDB != defaultDB {
+	if f.ChromeFaviconDB != defaultDB && f.ChromeFaviconDB != "" { // "" in MVT's records
 		s += " (" + f.ChromeFaviconDB + ")"
 	}
 	return s

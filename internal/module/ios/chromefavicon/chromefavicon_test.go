@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -326,6 +327,7 @@ func TestIndicators(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			o := run(t, tc.ix, map[string]fixture.ChromeFaviconsSpec{faviconsDB: spec})
+			moduletest.Reload(t, o, tc.ix, chromefavicon.New())
 			var got []string
 			for _, a := range o.Alerts {
 				got = append(got, a.Indicator.Value)
@@ -372,5 +374,47 @@ func TestSample(t *testing.T) {
 	}
 	if !types["favicon"] || !types["touch_icon"] || undated != 0 {
 		t.Errorf("icon types %v, %d undated records", types, undated)
+	}
+}
+
+// TestDecodeMVTRecord checks the checks on favicons as MVT writes them: url (the page),
+// icon_url, timestamp (Chrome time) and isodate, nothing else.
+func TestDecodeMVTRecord(t *testing.T) {
+	const record = `{"url": "https://sms.webadv.co/4h7kqz", "icon_url": "https://cdn.free247downloads.com/favicon.ico",
+		"timestamp": 13419919613000000, "isodate": "2026-03-14 09:26:53.000000"}`
+	tests := []struct {
+		name  string
+		ix    *ioc.Index
+		want  string // the matched indicator; "" for none
+		where string
+	}{
+		{"page", moduletest.Index(string(ioc.Domain), "webadv.co"), "webadv.co",
+			"in the page URL of a Chrome favicon, dated 2026-03-14 09:26:53 UTC"},
+		{"icon", moduletest.Index(string(ioc.Domain), "free247downloads.com"), "free247downloads.com",
+			"in the icon URL of a Chrome favicon for https://sms.webadv.co/4h7kqz, dated 2026-03-14 09:26:53 UTC"},
+		{"none", moduletest.Index(string(ioc.Domain), "webadv.com"), "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := chromefavicon.New()
+			rec, err := m.DecodeRecord([]byte(record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(chromefavicon.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(tc.ix))
+			c.Check(rec, r)
+			c.Finish(r)
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Errorf("alerts %+v, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Indicator.Value != tc.want || !strings.Contains(got[0].Message, tc.where+", matching") || got[0].Time() != t0 {
+				t.Errorf("alerts %+v, want one for %s %q at %v", got, tc.want, tc.where, t0)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/urlx"
 )
 
@@ -23,6 +24,14 @@ const maxPending = 1 << 16
 func (m *Module) NewChecker(env *check.Env) check.Checker {
 	return &checker{env: env}
 }
+
+// DecodeRecord implements module.Reloadable. MVT's records (id, url, visit_id,
+// timestamp, isodate, redirect_source) decode as visits without the extras: with no
+// transition, a visit naming a redirect_source is taken as a possible redirect step,
+// as for a database without a transition column.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Visit](data) }
+
+var _ module.Reloadable = (*Module)(nil)
 
 // checker looks every visited URL up in the indicators and links redirect steps to the
 // visit they came from in one pass. Records come ordered by visit time, so a visit can
@@ -154,7 +163,7 @@ func (c *checker) judge(src, dst *Visit, r *check.Reporter) {
 	if !ok {
 		return
 	}
-	if src.ChromeHistoryDB != defaultDB {
+	if src.ChromeHistoryDB != defaultDB && src.ChromeHistoryDB != "" { // "" in MVT's records
 		msg += " in " + src.ChromeHistoryDB
 	}
 	FastRedirect.Raise(r, msg, src.ISODate.Time, src)
@@ -169,7 +178,7 @@ func where(v *Visit) string {
 	if !v.ISODate.IsZero() {
 		s += " on " + v.ISODate.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
-	if v.ChromeHistoryDB != defaultDB {
+	if v.ChromeHistoryDB != defaultDB && v.ChromeHistoryDB != "" {
 		s += " (" + v.ChromeHistoryDB + ")"
 	}
 	return s

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -322,6 +323,7 @@ func TestIndicators(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			o := run(t, tc.ix, map[string]fixture.ChromeHistorySpec{historyDB: spec})
+			moduletest.Reload(t, o, tc.ix, chromehistory.New())
 			var got []string
 			for _, a := range o.Alerts {
 				got = append(got, a.Indicator.Value)
@@ -427,6 +429,7 @@ func TestFastRedirect(t *testing.T) {
 			if o.Status.State != module.OK {
 				t.Fatalf("status %s (%s) %v", o.Status.State, o.Status.Reason, o.Status.Problems)
 			}
+			moduletest.Reload(t, o, tc.ix, chromehistory.New())
 			var got []string
 			for _, a := range o.Alerts {
 				got = append(got, a.Message)
@@ -482,5 +485,56 @@ func BenchmarkRun100k(b *testing.B) {
 		if o := moduletest.Run(b, acq, nil, chromehistory.New()); o.Status.Records != 100_000 || len(o.Alerts) != 0 {
 			b.Fatalf("%d records, %d alerts", o.Status.Records, len(o.Alerts))
 		}
+	}
+}
+
+// TestDecodeMVTRecord checks the checks on visits as MVT writes them: id, url,
+// visit_id, timestamp, isodate and redirect_source (from_visit), in visit order.
+func TestDecodeMVTRecord(t *testing.T) {
+	const (
+		source = `{"id": 11, "url": "http://yahoo.fr/", "visit_id": 5, "timestamp": 13419918413000000,
+			"isodate": "2026-03-14 09:06:53.000000", "redirect_source": 0}`
+		dest = `{"id": 12, "url": "` + pegasusURL + `", "visit_id": 6, "timestamp": 13419918413080000,
+			"isodate": "2026-03-14 09:06:53.080000", "redirect_source": 5}`
+		slow = `{"id": 12, "url": "` + pegasusURL + `", "visit_id": 6, "timestamp": 13419918416000000,
+			"isodate": "2026-03-14 09:06:56.000000", "redirect_source": 5}`
+	)
+	injection := `Cleartext visit to "http://yahoo.fr/" was redirected in 80ms to "` + pegasusURL + `", another site (yahoo.fr → free247downloads.com)`
+	tests := []struct {
+		name    string
+		records []string
+		ix      *ioc.Index
+		want    []string // check and message start
+	}{
+		{"fast_redirect", []string{source, dest}, nil, []string{chromehistory.FastRedirect.ID + " " + injection}},
+		{"indicator", []string{source, slow}, moduletest.Index(string(ioc.Domain), "free247downloads.com"),
+			[]string{"ioc/domain Found a known suspicious domain \"" + pegasusURL + "\" (through \"free247downloads.com\") in a Chrome visit on 2026-03-14 09:06:56 UTC, matching"}},
+		{"slow_redirect", []string{source, slow}, nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := chromehistory.New()
+			var got []string
+			r := check.NewReporter(chromehistory.Name, func(a alert.Alert) {
+				msg := a.Message
+				if a.Indicator != nil {
+					msg, _, _ = strings.Cut(msg, " matching")
+					msg += " matching"
+				}
+				got = append(got, a.Check+" "+msg)
+			})
+			c := m.NewChecker(check.NewEnv(tc.ix))
+			for _, data := range tc.records {
+				rec, err := m.DecodeRecord([]byte(data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Check(rec, r)
+			}
+			c.Finish(r)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -30,9 +30,11 @@
 package configurationprofiles
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -152,6 +154,36 @@ func fileID(fsys acquire.Acquisition, name, domain, rel string) string {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable. Numbers in the plist are decoded as
+// json.Number, so that they are written back digit for digit. MVT's records (file_id,
+// relative_path, domain, plist, install_date) have no payload_types and no file: they
+// are rebuilt from the plist's PayloadContent and from domain and relative_path.
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	p := new(Profile)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	err := dec.Decode(p)
+	if err != nil && !module.IsFieldTypeError(err) {
+		return nil, err
+	}
+	if p.PayloadTypes == nil {
+		p.PayloadTypes = []string{}
+		if list, ok := p.Plist["PayloadContent"].([]any); ok {
+			for _, item := range list {
+				if payload, ok := item.(map[string]any); ok {
+					p.PayloadTypes = append(p.PayloadTypes, plainText(payload["PayloadType"]))
+				}
+			}
+		}
+	}
+	if p.File == "" && p.Domain != "" {
+		p.File = p.Domain + "/" + p.RelativePath
+	}
+	return p, err
+}
+
+var _ module.Reloadable = (*Module)(nil)
 
 // dateText writes t for messages, or "an unknown date".
 func dateText(t time.Time) string {

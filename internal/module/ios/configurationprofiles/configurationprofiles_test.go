@@ -11,6 +11,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -140,6 +141,7 @@ func TestRecords(t *testing.T) {
 	if !strings.Contains(string(o.RecordsJSON), `"Wi-Fi & VPN <settings>"`) {
 		t.Errorf("text is escaped for HTML:\n%s", o.RecordsJSON)
 	}
+	moduletest.Reload(t, o, nil, configurationprofiles.New())
 }
 
 func TestFileVariants(t *testing.T) {
@@ -282,6 +284,7 @@ func TestHeuristics(t *testing.T) {
 			if diff := cmp.Diff(tt.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, nil, configurationprofiles.New())
 			for _, a := range o.Alerts {
 				if a.Meaning == "" || a.FalsePositive == "" || a.Advice == "" {
 					t.Errorf("alert %q lacks its explanation", a.Message)
@@ -324,6 +327,53 @@ func TestPlantedAndSample(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			moduletest.Reload(t, o, ix, configurationprofiles.New())
+		})
+	}
+}
+
+// TestDecodeMVTRecord checks the checks on profiles as MVT writes them: file_id,
+// relative_path, domain, the plist (binary values in base64, dates as text) and
+// install_date, without payload_types or file.
+func TestDecodeMVTRecord(t *testing.T) {
+	const record = `{"file_id": "3c9d0c5f", "relative_path": "Library/ConfigurationProfiles/profile-a.stub",
+		"domain": "SysSharedContainerDomain-systemgroup.com.apple.configurationprofiles",
+		"plist": {"PayloadIdentifier": "com.example.p", "PayloadUUID": %q, "PayloadDisplayName": "Update",
+			"PayloadType": "Configuration", "PayloadVersion": 1, "InstallDate": "2025-11-02 16:40:05",
+			"SignerCerts": ["Y2VydC0x"], "PayloadContent": [%s]},
+		"install_date": "2025-11-02 16:40:05.000000"}`
+	const when = "2025-11-02T16:40:05Z"
+	tests := []struct {
+		name, uuid, payloads string
+		want                 []string
+	}{
+		{"indicator_and_notification_settings", "0F1E2D3C-4B5A-4968-8776-A5B4C3D2E1F0",
+			`{"PayloadType": "com.apple.notificationsettings", "NotificationSettings": [{"BundleIdentifier": "com.apple.MobileSMS"}]}`,
+			[]string{"CRITICAL ioc/profile " + when, "MEDIUM configuration_profiles/notification-settings " + when}},
+		{"certificate_and_mdm", "U", `{"PayloadType": "com.apple.security.root", "PayloadContent": "Y2VydA=="}, {"PayloadType": "com.apple.mdm"}`,
+			[]string{"MEDIUM configuration_profiles/root-certificate " + when, "LOW configuration_profiles/mdm-enrollment " + when}},
+		{"wifi", "U", `{"PayloadType": "com.apple.wifi.managed"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := configurationprofiles.New()
+			rec, err := m.DecodeRecord([]byte(fmt.Sprintf(record, tt.uuid, tt.payloads)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(configurationprofiles.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(moduletest.Index("ios_profile_ids", "0F1E2D3C-4B5A-4968-8776-A5B4C3D2E1F0")))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tt.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			for _, a := range got {
+				if !strings.Contains(a.Message, `"Update" (com.example.p), installed on 2025-11-02 16:40:05.000000`) {
+					t.Errorf("message %q does not name the profile", a.Message)
+				}
 			}
 		})
 	}

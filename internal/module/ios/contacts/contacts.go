@@ -64,8 +64,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info implements module.Module.
@@ -87,6 +88,11 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable. MVT's records (value, first, middle, last,
+// organization) have no property: e-mail addresses and web pages are then recognised
+// by their shape, as for an address book without the property column.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Contact](data) }
 
 // Result columns of the query, in order.
 const (

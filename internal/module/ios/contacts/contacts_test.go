@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -133,6 +134,7 @@ INSERT INTO ABMultiValue VALUES (1, 7, 'noah@example.org'), (1, NULL, 'https://n
 	if len(o.Timeline) != 0 {
 		t.Errorf("timeline %v, want none (no dates)", o.Timeline)
 	}
+	moduletest.Reload(t, o, moduletest.Index("emails", "noah@example.org", "domains", "noah.example.org"), contacts.New())
 }
 
 func TestWALOnlyRows(t *testing.T) {
@@ -230,6 +232,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, contacts.New())
 			for _, a := range o.Alerts {
 				if !strings.Contains(a.Message, "in the address book (") {
 					t.Errorf("message %q does not say where", a.Message)
@@ -261,5 +264,38 @@ func TestSampleAndPlant(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, summary(o.Alerts)); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+	moduletest.Reload(t, o, ix, contacts.New())
+}
+
+// TestDecodeMVTRecord checks the checks on address-book values as MVT writes them:
+// value, first, middle, last and organization (null when absent), no property.
+func TestDecodeMVTRecord(t *testing.T) {
+	tests := []struct {
+		name, record string
+		want         []string
+	}{
+		{"email", `{"value": "BogaardLisa803@gmail.com", "first": "Lisa", "middle": null, "last": "Bogaard", "organization": null}`,
+			[]string{"CRITICAL ioc/email " + attacker + " 0001-01-01T00:00:00Z"}},
+		{"url", `{"value": "` + badURL + `", "first": null, "middle": null, "last": null, "organization": "Downloads"}`,
+			[]string{"CRITICAL ioc/domain free247downloads.com 0001-01-01T00:00:00Z"}},
+		{"phone", `{"value": "+41 79 123 45 67", "first": "Anna", "middle": "", "last": "Meier", "organization": "SRF"}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := contacts.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(contacts.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(moduletest.Index("emails", attacker, "domains", "free247downloads.com")))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

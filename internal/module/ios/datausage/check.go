@@ -203,8 +203,12 @@ func (c *checker) checkGap(rec *Record, r *check.Reporter) {
 	if g.Count > 1 {
 		ids = fmt.Sprintf("ids %d to %d (%d) are", g.FirstID, g.LastID, g.Count)
 	}
-	msg := fmt.Sprintf("Process %s missing from %s, after %q (id %d, first seen %s)",
-		ids, c.v.Database, g.PrevProcName, g.PrevProcID, orUnknown(g.PrevFirstIsodate))
+	prev := ""
+	if g.PrevProcID != nil {
+		prev = fmt.Sprintf("id %d, ", *g.PrevProcID)
+	}
+	msg := fmt.Sprintf("Process %s missing from %s, after %q (%sfirst seen %s)",
+		ids, c.v.Database, g.PrevProcName, prev, orUnknown(g.PrevFirstIsodate))
 	if g.AfterLast {
 		msg += ", the last process kept (Z_PRIMARYKEY shows these ids were handed out)"
 	} else if g.NextProcID != nil {

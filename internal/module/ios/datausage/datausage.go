@@ -302,9 +302,10 @@ func (g *gapFinder) finish(zmax int64) error {
 }
 
 func (g *gapFinder) emit(first, last int64, next *Record, afterLast bool) error {
+	prevID := *g.prev.ProcID
 	gap := &Gap{
 		FirstID: first, LastID: last, Count: span(first, last), AfterLast: afterLast,
-		PrevProcID: *g.prev.ProcID, PrevProcName: g.prev.ProcName, PrevFirstIsodate: g.prev.FirstIsodate,
+		PrevProcID: &prevID, PrevProcName: g.prev.ProcName, PrevFirstIsodate: g.prev.FirstIsodate,
 	}
 	if next != nil {
 		id := next.ProcID

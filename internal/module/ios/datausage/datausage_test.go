@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -225,6 +226,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, datausage.New())
 		})
 	}
 	t.Run("message", func(t *testing.T) {
@@ -267,6 +269,7 @@ func TestDeletedProcess(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, nil, datausage.New())
 		})
 	}
 	t.Run("usage_row_without_process", func(t *testing.T) {
@@ -338,6 +341,7 @@ func TestMissingProcess(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, nil, datausage.New())
 			synthetic := 0
 			for _, r := range o.List(t) {
 				if r["synthetic"] == true {
@@ -370,5 +374,57 @@ func TestSampleIsClean(t *testing.T) {
 	want := len(spec.Live) + len(spec.Processes) - len(withUsage)
 	if o.Status.State != module.OK || o.Status.Records != want || len(o.Alerts) != 0 {
 		t.Errorf("status %+v, alerts %v: want ok, %d records, no alert", o.Status, summary(o.Alerts), want)
+	}
+}
+
+// TestDecodeMVTRecord checks the checks on datausage.json as MVT writes it: MVT's twelve
+// keys, sorted by first_isodate, 0 for a missing timestamp, usage rows of a deleted
+// process renamed "MANIPULATED [process record deleted]" and a placeholder record
+// "MISSING [follows <name>]" for each missing process id.
+func TestDecodeMVTRecord(t *testing.T) {
+	records := []string{
+		`{"first_isodate": 0, "isodate": 0, "proc_name": "apsd", "bundle_id": null, "proc_id": 1, "wifi_in": null,
+			"wifi_out": null, "wwan_in": null, "wwan_out": null, "live_id": null, "live_proc_id": null, "live_isodate": 0}`,
+		`{"first_isodate": "2021-07-01 10:00:00.000000", "isodate": "2021-07-01 11:30:00.000000", "proc_name": "launchafd/com.apple.launchafd",
+			"bundle_id": "com.apple.launchafd", "proc_id": 2, "wifi_in": 10, "wifi_out": 20, "wwan_in": 30, "wwan_out": 40,
+			"live_id": 5, "live_proc_id": 2, "live_isodate": "2021-07-01 10:05:00.000000"}`,
+		`{"first_isodate": "2021-07-01 10:00:00.000000", "isodate": null, "proc_name": "MISSING [follows launchafd/com.apple.launchafd]",
+			"bundle_id": null, "proc_id": 3, "wifi_in": null, "wifi_out": null, "wwan_in": null, "wwan_out": null,
+			"live_id": null, "live_proc_id": 3, "live_isodate": "2021-07-01 10:00:00.000000"}`,
+		`{"first_isodate": "2021-07-01 10:20:00.000000", "isodate": "2021-07-01 10:20:00.000000", "proc_name": "MANIPULATED [process record deleted]",
+			"bundle_id": null, "proc_id": null, "wifi_in": null, "wifi_out": null, "wwan_in": 100, "wwan_out": 0,
+			"live_id": 8, "live_proc_id": 9, "live_isodate": "2021-07-01 10:20:00.000000"}`,
+		`{"first_isodate": "2021-07-01 10:25:00.000000", "isodate": "2021-07-01 10:25:00.000000", "proc_name": "MANIPULATED [process record deleted]",
+			"bundle_id": null, "proc_id": null, "wifi_in": null, "wifi_out": null, "wwan_in": 200, "wwan_out": 0,
+			"live_id": 9, "live_proc_id": 9, "live_isodate": "2021-07-01 10:25:00.000000"}`,
+	}
+	m := datausage.New()
+	var got []alert.Alert
+	r := check.NewReporter(datausage.Name, func(a alert.Alert) { got = append(got, a) })
+	c := m.NewChecker(check.NewEnv(moduletest.Index("processes", "launchafd")))
+	for i, data := range records {
+		rec, err := m.DecodeRecord([]byte(data))
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		c.Check(rec, r)
+	}
+	c.Finish(r)
+	want := []string{
+		"CRITICAL ioc/process 2021-07-01T10:00:00Z",
+		"LOW datausage/missing-process 2021-07-01T10:00:00Z",
+		"HIGH datausage/deleted-process 2021-07-01T10:20:00Z",
+	}
+	if diff := cmp.Diff(want, summary(got)); diff != "" {
+		t.Fatalf("alerts (-want +got):\n%s", diff)
+	}
+	for i, msg := range []string{
+		`Found a known suspicious process "launchafd" in the network usage of process "launchafd/com.apple.launchafd", first seen on 2021-07-01 10:00:00.000000`,
+		`Process id 3 is missing from DataUsage.sqlite, after "launchafd/com.apple.launchafd" (first seen on 2021-07-01 10:00:00.000000)`,
+		`Found network usage of process id 9, whose process record was deleted from DataUsage.sqlite (2 usage row(s) from 2021-07-01 10:20:00.000000 to 2021-07-01 10:25:00.000000)`,
+	} {
+		if !strings.HasPrefix(got[i].Message, msg) {
+			t.Errorf("message %q, want %q", got[i].Message, msg)
+		}
 	}
 }

@@ -58,8 +58,10 @@ type Gap struct {
 	Count   int64 `json:"count"`
 	// AfterLast says the run follows the last process id in use and was found through
 	// Z_PRIMARYKEY.Z_MAX, the highest id Core Data ever handed out.
-	AfterLast        bool         `json:"after_last,omitempty"`
-	PrevProcID       int64        `json:"prev_proc_id"`
+	AfterLast bool `json:"after_last,omitempty"`
+	// PrevProcID is the id of the process before the run; null when unknown (the
+	// placeholders of MVT's results do not say).
+	PrevProcID       *int64       `json:"prev_proc_id"`
 	PrevProcName     string       `json:"prev_proc_name"`
 	PrevFirstIsodate timefmt.Time `json:"prev_first_isodate"`
 	NextProcID       *int64       `json:"next_proc_id"`

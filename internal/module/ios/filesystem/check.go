@@ -6,10 +6,24 @@ import (
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable. MVT's records have only path, relative
+// to the dump ("private/var/…"), and modified: the path is made absolute, as spytrace
+// writes it, and the entry's type is left unknown.
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	rec, err := module.Decode[Entry](data)
+	if e, ok := rec.(*Entry); ok && e.Path != "" && !strings.HasPrefix(e.Path, "/") {
+		e.Path = "/" + strings.TrimPrefix(e.Path, "./")
+	}
+	return rec, err
+}
+
+var _ module.Reloadable = (*Module)(nil)
 
 // checker sees the entries in walk order (a folder before what it holds).
 type checker struct {
@@ -29,7 +43,10 @@ func (c *checker) Check(v any, r *check.Reporter) {
 		return
 	}
 	c.matched = ""
-	where := "the file system (" + e.Type + ")"
+	where := "the file system"
+	if e.Type != "" { // "" in MVT's records
+		where += " (" + e.Type + ")"
+	}
 	t := e.Modified.Time
 	if c.env.FilePath(r, alert.High, e.Path, where, t, e) {
 		if e.Type == "folder" {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
+	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/ios/filesystem"
 	"github.com/spytrace/spytrace/internal/module/moduletest"
@@ -103,10 +105,12 @@ func TestChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := moduletest.Run(t, dump(), moduletest.Index(tt.iocs...), filesystem.New())
+			ix := moduletest.Index(tt.iocs...)
+			o := moduletest.Run(t, dump(), ix, filesystem.New())
 			if diff := cmp.Diff(tt.want, summary(o)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, ix, filesystem.New())
 		})
 	}
 }
@@ -131,5 +135,43 @@ func TestSystemVolumeProcessName(t *testing.T) {
 	}
 	if !strings.Contains(o.Alerts[0].Message, "system volume") {
 		t.Errorf("message does not say why the level is lower: %s", o.Alerts[0].Message)
+	}
+	moduletest.Reload(t, o, moduletest.Index("processes", "BackupAgent"), filesystem.New())
+}
+
+// TestDecodeMVTRecord checks the checks on entries as MVT writes them: path relative to
+// the dump and modified, nothing else.
+func TestDecodeMVTRecord(t *testing.T) {
+	records := []string{
+		`{"path": "private/var/db/com.apple.xpc.roleaccountd.staging", "modified": "2021-07-01 13:00:00.000000"}`,
+		`{"path": "private/var/db/com.apple.xpc.roleaccountd.staging/rolexd", "modified": "2021-07-01 13:00:00.000000"}`,
+		`{"path": "usr/libexec/BackupAgent", "modified": ""}`,
+		`{"path": "private/var/mobile/Library/SMS/sms.db", "modified": "2021-07-01 11:00:00.000000"}`,
+	}
+	ix := moduletest.Index("processes", "rolexd", "processes", "BackupAgent", "file_names", "sms.db")
+	m := filesystem.New()
+	var got []string
+	r := check.NewReporter(filesystem.Name, func(a alert.Alert) {
+		got = append(got, fmt.Sprintf("%s %s %s %s", a.Level, a.Check, a.Event.(*filesystem.Entry).Path, a.EventTime.Time.Format(time.RFC3339)))
+		if !strings.Contains(a.Message, " in the file system") || strings.Contains(a.Message, "()") {
+			t.Errorf("message %q", a.Message)
+		}
+	})
+	c := m.NewChecker(check.NewEnv(ix))
+	for _, data := range records {
+		rec, err := m.DecodeRecord([]byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Check(rec, r)
+	}
+	c.Finish(r)
+	want := []string{
+		"HIGH ioc/process /private/var/db/com.apple.xpc.roleaccountd.staging/rolexd 2021-07-01T13:00:00Z",
+		"MEDIUM ioc/process /usr/libexec/BackupAgent 0001-01-01T00:00:00Z",
+		"HIGH ioc/file_name /private/var/mobile/Library/SMS/sms.db 2021-07-01T11:00:00Z",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
 }

@@ -3,6 +3,7 @@ package firefoxfavicon
 import (
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // NewChecker returns the checks of one run: as in MVT, the icon's URL is looked up in
@@ -11,6 +12,12 @@ import (
 func (m *Module) NewChecker(env *check.Env) check.Checker {
 	return &checker{env: env}
 }
+
+// DecodeRecord implements module.Reloadable. MVT's records (id, url, width, height,
+// type, isodate, history_id, history_url) decode as favicons without the extras.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Favicon](data) }
+
+var _ module.Reloadable = (*Module)(nil)
 
 type checker struct{ env *check.Env }
 
@@ -37,7 +44,7 @@ func where(what string, f *Favicon) string {
 	if !f.ISODate.IsZero() {
 		s += " fetched on " + f.ISODate.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
-	if f.FirefoxDB != DefaultDB {
+	if f.FirefoxDB != DefaultDB && f.FirefoxDB != "" { // "" in MVT's records
 		s += " (" + f.FirefoxDB + ")"
 	}
 	return s

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -308,6 +309,7 @@ func TestIndicators(t *testing.T) {
 			if o.Status.State != module.OK {
 				t.Fatalf("status %s (%s)", o.Status.State, o.Status.Reason)
 			}
+			moduletest.Reload(t, o, tc.ix, firefoxfavicon.New())
 			var got []string
 			for _, a := range o.Alerts {
 				got = append(got, a.Indicator.Value)
@@ -324,6 +326,48 @@ func TestIndicators(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("matched indicators (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDecodeMVTRecord checks the checks on favicons as MVT writes them: id, url (the
+// icon), width, height, type, isodate, history_id and history_url (the page).
+func TestDecodeMVTRecord(t *testing.T) {
+	t.Parallel()
+	const record = `{"id": 4, "url": "https://cdn.webadv.co/favicon.ico", "width": 32, "height": 32, "type": 0,
+		"isodate": "2026-03-14 09:26:53.000000", "history_id": 9, "history_url": "https://sms.free247downloads.com/4h7kqz"}`
+	tests := []struct {
+		name  string
+		ix    *ioc.Index
+		want  string // the matched indicator; "" for none
+		where string
+	}{
+		{"icon", moduletest.Index(string(ioc.Domain), "webadv.co"), "webadv.co", " in a Firefox favicon fetched on 2026-03-14 09:26:53 UTC, matching"},
+		{"page", moduletest.Index(string(ioc.Domain), "free247downloads.com"), "free247downloads.com",
+			" in the page of a Firefox favicon fetched on 2026-03-14 09:26:53 UTC, matching"},
+		{"none", moduletest.Index(string(ioc.Domain), "webadv.com"), "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := firefoxfavicon.New()
+			rec, err := m.DecodeRecord([]byte(record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(firefoxfavicon.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(tc.ix))
+			c.Check(rec, r)
+			c.Finish(r)
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Errorf("alerts %+v, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Indicator.Value != tc.want || !strings.Contains(got[0].Message, tc.where) || !got[0].Time().Equal(t0) {
+				t.Errorf("alerts %+v, want one for %s %q at %v", got, tc.want, tc.where, t0)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package firefoxhistory
 import (
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // NewChecker returns the checks of one run: every visited URL is looked up in the
@@ -10,6 +11,12 @@ import (
 func (m *Module) NewChecker(env *check.Env) check.Checker {
 	return &checker{env: env}
 }
+
+// DecodeRecord implements module.Reloadable. MVT's records (id, isodate, url, title,
+// i1000000s_local, type) decode as visits without the extras.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Visit](data) }
+
+var _ module.Reloadable = (*Module)(nil)
 
 type checker struct{ env *check.Env }
 
@@ -31,7 +38,7 @@ func where(v *Visit) string {
 	if !v.ISODate.IsZero() {
 		s += " on " + v.ISODate.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
-	if v.FirefoxDB != DefaultDB {
+	if v.FirefoxDB != DefaultDB && v.FirefoxDB != "" { // "" in MVT's records
 		s += " (" + v.FirefoxDB + ")"
 	}
 	return s

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -359,6 +360,7 @@ func TestIndicators(t *testing.T) {
 			if o.Status.State != module.OK {
 				t.Fatalf("status %s (%s)", o.Status.State, o.Status.Reason)
 			}
+			moduletest.Reload(t, o, tc.ix, firefoxhistory.New())
 			var got []string
 			for _, a := range o.Alerts {
 				got = append(got, a.Indicator.Value)
@@ -375,6 +377,47 @@ func TestIndicators(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("matched indicators (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDecodeMVTRecord checks the checks on visits as MVT writes them: id, isodate, url,
+// title, i1000000s_local and type.
+func TestDecodeMVTRecord(t *testing.T) {
+	t.Parallel()
+	const record = `{"id": 7, "isodate": "2026-03-14 09:26:53.000000", "url": "https://sms.webadv.co/4h7kqz", "title": null,
+		"i1000000s_local": 1, "type": 2}`
+	tests := []struct {
+		name string
+		ix   *ioc.Index
+		want string // the matched indicator; "" for none
+	}{
+		{"domain", moduletest.Index(string(ioc.Domain), "webadv.co"), "webadv.co"},
+		{"url", moduletest.Index(string(ioc.URL), "https://sms.webadv.co/4h7kqz"), "https://sms.webadv.co/4h7kqz"},
+		{"other_domain", moduletest.Index(string(ioc.Domain), "webadv.com"), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := firefoxhistory.New()
+			rec, err := m.DecodeRecord([]byte(record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(firefoxhistory.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(tc.ix))
+			c.Check(rec, r)
+			c.Finish(r)
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Errorf("alerts %+v, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Indicator.Value != tc.want || !got[0].Time().Equal(t0) ||
+				!strings.Contains(got[0].Message, " in a Firefox visit on 2026-03-14 09:26:53 UTC, matching") {
+				t.Errorf("alerts %+v, want one for %s at %v", got, tc.want, t0)
 			}
 		})
 	}

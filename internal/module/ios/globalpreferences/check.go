@@ -1,6 +1,7 @@
 package globalpreferences
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/spytrace/spytrace/internal/alert"
@@ -71,6 +72,13 @@ func (checker) Finish(*check.Reporter) {}
 // boolOf reads a plist boolean, also accepted as the integer 0 or 1 (and, from a
 // results file, the JSON number).
 func boolOf(v any) (bool, bool) {
+	if n, ok := v.(json.Number); ok {
+		f, err := n.Float64()
+		if err != nil {
+			return false, false
+		}
+		v = f
+	}
 	switch x := v.(type) {
 	case bool:
 		return x, true

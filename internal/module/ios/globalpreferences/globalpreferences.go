@@ -46,8 +46,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info implements module.Module.
@@ -107,3 +108,8 @@ func parse(data []byte) ([]*Preference, error) {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return checker{} }
+
+// DecodeRecord implements module.Reloadable. Values keep their JSON type, numbers as
+// json.Number so that they are written back digit for digit. MVT's records have the
+// same keys (entry, value).
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Preference](data) }

@@ -1,6 +1,7 @@
 package globalpreferences_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/ios/globalpreferences"
@@ -96,6 +98,7 @@ func TestRecordsPerFormat(t *testing.T) {
 			if len(o.Timeline) != 0 || len(o.Alerts) != 0 {
 				t.Errorf("timeline = %q, alerts = %q", o.Timeline, summary(o.Alerts))
 			}
+			moduletest.Reload(t, o, nil, globalpreferences.New())
 		})
 	}
 }
@@ -162,6 +165,7 @@ func TestLockdownMode(t *testing.T) {
 			if diff := cmp.Diff(tt.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, nil, globalpreferences.New())
 			for _, a := range o.Alerts {
 				if a.Meaning == "" || a.FalsePositive == "" || a.Advice == "" {
 					t.Errorf("alert %q lacks its explanation", a.Message)
@@ -188,6 +192,49 @@ func TestSampleIsClean(t *testing.T) {
 	o := run(t, withPrefs(fixture.SampleGlobalPreferences(fixture.Epoch)))
 	if o.Status.State != module.OK || o.Status.Records == 0 || len(o.Alerts) != 0 {
 		t.Errorf("status = %+v, alerts = %q", o.Status, summary(o.Alerts))
+	}
+}
+
+// TestDecodeMVTRecord checks the Lockdown Mode check on preferences as MVT writes them
+// (entry, value), and that decoded values are written back unchanged.
+func TestDecodeMVTRecord(t *testing.T) {
+	tests := []struct {
+		name, record string
+		want         []string
+	}{
+		{"enabled", `{"entry": "LDMGlobalEnabled", "value": true}`,
+			[]string{"INFORMATIONAL global_preferences/lockdown-mode Lockdown Mode is enabled (LDMGlobalEnabled is true)"}},
+		{"disabled", `{"entry": "LDMGlobalEnabled", "value": false}`,
+			[]string{"LOW global_preferences/lockdown-mode Lockdown Mode was enabled before and is now disabled (LDMGlobalEnabled is false)"}},
+		{"enabled_as_integer", `{"entry": "LDMGlobalEnabled", "value": 1}`,
+			[]string{"INFORMATIONAL global_preferences/lockdown-mode Lockdown Mode is enabled (LDMGlobalEnabled is true)"}},
+		{"other_number", `{"entry": "LDMGlobalEnabled", "value": 2.5}`, nil},
+		{"other_key", `{"entry": "AppleLocale", "value": "fr_CH"}`, nil},
+		{"large_number", `{"entry": "Big", "value": 18446744073709551615}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := globalpreferences.New()
+			rec, err := m.DecodeRecord([]byte(tt.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(globalpreferences.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(nil))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tt.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			data, err := json.Marshal(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if compact := strings.NewReplacer(" ", "").Replace(tt.record); string(data) != compact {
+				t.Errorf("written back as %s, want %s", data, compact)
+			}
+		})
 	}
 }
 

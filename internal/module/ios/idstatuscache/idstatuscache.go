@@ -27,6 +27,7 @@ package idstatuscache
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,8 +57,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info implements module.Module.
@@ -194,3 +196,25 @@ func sortedKeys(m map[string]any) []string {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable. MVT's records (package, user, isodate,
+// idstatus, occurrences) have no nul_count and no source_file: a record without
+// source_file is MVT's, and its NUL bytes are counted in the user, where MVT writes
+// each as the text \x00, as spytrace does.
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	var w struct {
+		Record
+		SourceFile *string `json:"source_file"`
+	}
+	err := json.Unmarshal(data, &w)
+	if err != nil && !module.IsFieldTypeError(err) {
+		return nil, err
+	}
+	rec := &w.Record
+	if w.SourceFile != nil {
+		rec.SourceFile = *w.SourceFile
+	} else if rec.NULCount == 0 {
+		rec.NULCount = strings.Count(rec.User, `\x00`)
+	}
+	return rec, err
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -227,6 +228,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, ix, idstatuscache.New())
 		})
 	}
 	t.Run("message", func(t *testing.T) {
@@ -263,6 +265,40 @@ func TestNULBytes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := run(t, tc.ix, tc.spec)
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			moduletest.Reload(t, o, tc.ix, idstatuscache.New())
+		})
+	}
+}
+
+// TestDecodeMVTRecord checks the checks on lookups as MVT writes them: package, user
+// (each NUL byte written as the text \x00), isodate, idstatus and occurrences.
+func TestDecodeMVTRecord(t *testing.T) {
+	tests := []struct {
+		name, user string
+		want       []string
+	}{
+		{"email", "mailto:BogaardLisa803@gmail.com", []string{"CRITICAL ioc/email 2020-07-12T14:03:21Z"}},
+		{"nul_bytes", `tel:+41\\x0079\\x00`, []string{"HIGH id_status_cache/nul-bytes 2020-07-12T14:03:21Z"}},
+		{"nul_bytes_and_email", `mailto:bogaardlisa803@gmail.com\\x00\\x00`,
+			[]string{"HIGH id_status_cache/nul-bytes 2020-07-12T14:03:21Z", "CRITICAL ioc/email 2020-07-12T14:03:21Z"}},
+		{"one_nul", `mailto:x@example.com\\x00`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := idstatuscache.New()
+			rec, err := m.DecodeRecord([]byte(`{"package": "com.apple.madrid", "user": "` + tc.user +
+				`", "isodate": "2020-07-12 14:03:21.000000", "idstatus": 2, "occurrences": 1}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(idstatuscache.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(moduletest.Index("emails", "bogaardlisa803@gmail.com")))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -498,6 +499,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, interactionc.New())
 		})
 	}
 }
@@ -558,6 +560,7 @@ func TestSampleAndPlants(t *testing.T) {
 	if diff := cmp.Diff(want, summary(o.Alerts)); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, ix, interactionc.New())
 	var found bool
 	for _, r := range o.List(t) {
 		if r["table_id"] == float64(id) {
@@ -569,5 +572,47 @@ func TestSampleAndPlants(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("planted WhatsApp interaction %d not found", id)
+	}
+}
+
+// TestDecodeMVTRecord checks the checks on interactions as MVT writes them with its
+// fallback queries for older layouts: direction as ZDIRECTION's number, dates copied as
+// text when they are text ("0"), no attachment columns.
+func TestDecodeMVTRecord(t *testing.T) {
+	t.Parallel()
+	const record = `{"start_date": "2025-09-04 13:46:40.000000", "end_date": "2025-09-04 13:46:40.000000",
+		"bundle_id": "com.apple.MobileSMS", "sender_display_name": "Lisa", "sender_identifier": "mailto:BogaardLisa803@gmail.com",
+		"sender_personid": null, "direction": 0, "is_response": 0, "mechanism": 1, "recipient_count": 1,
+		"interactions_creation_date": "2025-09-04 13:46:41.000000", "contacts_creation_date": "2025-09-04 13:46:41.000000",
+		"first_incoming_recipient_date": null, "first_incoming_sender_date": "2025-09-04 13:46:40.000000",
+		"first_outgoing_recipient_date": null, "last_incoming_sender_date": "2025-09-04 13:46:40.000000",
+		"last_incoming_recipient_date": "0", "last_outgoing_recipient_date": null, "account": "e:me@example.org",
+		"domain_identifier": "chat42", "incoming_recipient_count": 0, "incoming_sender_count": 1, "outgoing_recipient_count": 0,
+		"custom_id": null, "interaction_content_url": "https://lnkd.example-cdn.net/x/41", "location_uuid": null, "table_id": 17}`
+	m := interactionc.New()
+	rec, err := m.DecodeRecord([]byte(record))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []alert.Alert
+	r := check.NewReporter(interactionc.Name, func(a alert.Alert) { got = append(got, a) })
+	c := m.NewChecker(check.NewEnv(moduletest.Index("emails", attacker, "domains", "example-cdn.net")))
+	c.Check(rec, r)
+	c.Check(rec, r) // the same interaction again: reported once
+	c.Finish(r)
+	want := []string{
+		"CRITICAL ioc/email 2025-09-04T13:46:40Z " + attacker,
+		"CRITICAL ioc/domain 2025-09-04T13:46:40Z example-cdn.net",
+	}
+	if diff := cmp.Diff(want, summary(got)); diff != "" {
+		t.Fatalf("alerts (-want +got):\n%s", diff)
+	}
+	for _, a := range got {
+		if !strings.Contains(a.Message, "[com.apple.MobileSMS] e:me@example.org INCOMING from Lisa (mailto:BogaardLisa803@gmail.com) to chat42") {
+			t.Errorf("message %q does not describe the interaction", a.Message)
+		}
+	}
+	if ev := got[0].Event.(*interactionc.Record); !ev.LastIncomingRecipientDate.IsZero() || ev.ContactsCreationDate.IsZero() {
+		t.Errorf("dates: last_incoming_recipient_date %v, contacts_creation_date %v", ev.LastIncomingRecipientDate, ev.ContactsCreationDate)
 	}
 }

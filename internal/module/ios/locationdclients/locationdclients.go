@@ -26,12 +26,14 @@
 //
 // It corresponds to MVT's LocationdClients module: each record is the client's
 // dictionary (data as base64, the nine dates as MVT time strings) plus package (the
-// key). Unlike MVT, every data value is written as base64 (MVT converts only
-// ClientStorageToken and cannot write the others), a date of the wrong type is written
-// as null with a problem instead of stopping the module, both files are read when both
-// exist, records are sorted by package, every indicator check runs on every client
-// (MVT stops at the first match and never reports a BundleId match), and the path in a
-// bundle or executable key is checked against file indicators as well.
+// key without trailing colons); spytrace adds client_key (the key as stored, which the
+// process check of iOS 17 keys needs) and source_file. Unlike MVT, every data value is
+// written as base64 (MVT converts only ClientStorageToken and cannot write the
+// others), a date of the wrong type is written as null with a problem instead of
+// stopping the module, both files are read when both exist, records are sorted by
+// package, every indicator check runs on every client (MVT stops at the first match
+// and never reports a BundleId match), and the path in a bundle or executable key is
+// checked against file indicators as well.
 package locationdclients
 
 import (
@@ -79,8 +81,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info implements module.Module.
@@ -88,7 +91,7 @@ func (m *Module) Info() module.Info {
 	return module.Info{
 		Name:        Name,
 		Class:       "LocationdClients",
-		Version:     1,
+		Version:     2,
 		Description: "Apps, location bundles and daemons that used the phone's location (locationd clients.plist)",
 		Kinds:       []acquire.Kind{acquire.IOSBackup, acquire.IOSFilesystem},
 		Paths:       []string{MobilePath, RootPath},
@@ -213,3 +216,6 @@ func kindOf(v any) string {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Record](data) }

@@ -1,6 +1,8 @@
 package locationdclients_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -37,7 +40,41 @@ func backup(t testing.TB, spec *fixture.LocationdSpec) *fixture.Backup {
 
 func runBackup(t *testing.T, ix *ioc.Index, b *fixture.Backup) *moduletest.Outcome {
 	t.Helper()
-	return moduletest.Run(t, moduletest.OpenBackup(t, b), ix, locationdclients.New())
+	return reloaded(t, moduletest.Run(t, moduletest.OpenBackup(t, b), ix, locationdclients.New()), ix)
+}
+
+// reloaded checks that the records of o read back to the same JSON and raise the
+// same alerts with the indicators ix, as check-iocs would, and returns o.
+func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
+	t.Helper()
+	if o.RecordsJSON == nil {
+		return o
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range recs {
+		rec, err := locationdclients.New().DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
+		}
+	}
+	moduletest.Reload(t, o, ix, locationdclients.New())
+	return o
 }
 
 func run(t *testing.T, ix *ioc.Index, spec fixture.LocationdSpec) *moduletest.Outcome {
@@ -83,17 +120,18 @@ func TestRecords(t *testing.T) {
 			"package": "com.apple.Maps", "BundleId": "com.apple.Maps", "Executable": "/Applications/Maps.app/Maps",
 			"Authorization": 2.0, "Whitelisted": false, "SupportedAuthorizationMask": 3.0, "ClientStorageToken": "3q2+7w==",
 			"LocationTimeStopped": "2021-07-04 04:42:09.000000", "ConsumptionPeriodBegin": "2021-07-02 03:12:09.000000",
-			"source_file": rootFile,
+			"client_key": "com.apple.Maps", "source_file": rootFile,
 		},
 		{
 			"package":    "com.apple.locationd.bundle-/System/Library/LocationBundles/TimeZone.bundle",
+			"client_key": "com.apple.locationd.bundle-/System/Library/LocationBundles/TimeZone.bundle",
 			"BundlePath": "/System/Library/LocationBundles/TimeZone.bundle", "Authorization": 4.0, "Registered": true,
 			"ReceivingLocationInformationTimeStopped": "2021-07-04 03:12:09.000000", "source_file": rootFile,
 		},
 		{
 			"package": "icom.apple.weather", "BundleId": "com.apple.weather",
 			"BackgroundLocationTimeStopped": "2021-07-04 03:12:09.000000", "FenceTimeStopped": "2021-07-04 04:42:09.000000",
-			"source_file": rootFile,
+			"client_key": "icom.apple.weather:", "source_file": rootFile,
 		},
 	}
 	if diff := cmp.Diff(want, o.List(t)); diff != "" {
@@ -290,4 +328,50 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeMVTRecord checks records the way MVT writes them: the client's keys, the
+// dates among TimeKeys as time strings, and package (the key without trailing colons;
+// MVT writes no client_key).
+func TestDecodeMVTRecord(t *testing.T) {
+	record := func(pkg, fields string) string {
+		return `{"Authorization": 2, "SupportedAuthorizationMask": 3, "Whitelisted": false,` + fields +
+			` "LocationTimeStopped": "2021-07-04 03:12:09.000000", "ConsumptionPeriodBegin": "2021-07-02 03:12:09.000000",
+			"package": "` + pkg + `"}`
+	}
+	procs := moduletest.Index("processes", "Diagnosticd", "processes", "roleaccountd", "processes", "com.apple.Diagnosticd")
+	tests := []struct {
+		name   string
+		record string
+		ix     *ioc.Index
+		want   []string
+	}{
+		{"package", record("Diagnosticd", ` "BundleId": "Diagnosticd",`), procs, []string{"HIGH ioc/process 2021-07-04T03:12:09Z Diagnosticd"}},
+		{"bundle_id", record("com.example.helper", ` "BundleId": "com.apple.Diagnosticd",`), procs,
+			[]string{"HIGH ioc/process 2021-07-04T03:12:09Z com.apple.Diagnosticd"}},
+		{"executable_key", record("com.apple.locationd.executable-/private/var/db/com.apple.xpc.roleaccountd.staging/roleaccountd",
+			` "Executable": "/private/var/db/com.apple.xpc.roleaccountd.staging/roleaccountd",`),
+			moduletest.Index("file_paths", "/private/var/db/com.apple.xpc.roleaccountd.staging/"),
+			[]string{"HIGH ioc/file_path 2021-07-04T03:12:09Z /private/var/db/com.apple.xpc.roleaccountd.staging"}},
+		{"latest_date", strings.Replace(record("Diagnosticd", ""), `"2021-07-02 03:12:09.000000"`, `"2021-07-05 00:00:00.000000"`, 1), procs,
+			[]string{"HIGH ioc/process 2021-07-05T00:00:00Z Diagnosticd"}},
+		{"clean", record("com.apple.Maps", ` "BundleId": "com.apple.Maps", "Executable": "/Applications/Maps.app/Maps",`), procs, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := locationdclients.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatalf("DecodeRecord: %v", err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(locationdclients.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(tc.ix))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -15,7 +15,8 @@ import (
 //
 // JSON: every key of the client's dictionary (data as base64, dates among TimeKeys as
 // MVT time strings, null when unreadable), then MVT's package and spytrace's
-// source_file. A client key named like one of these is overwritten by it.
+// client_key (Key) and source_file. A client key named like one of these is
+// overwritten by it.
 type Record struct {
 	// Key is the top-level key as stored; Package is Key without trailing colons.
 	Key, Package string
@@ -60,6 +61,7 @@ func (r *Record) MarshalJSON() ([]byte, error) {
 		m[k] = t
 	}
 	m["package"] = r.Package
+	m["client_key"] = r.Key
 	m["source_file"] = r.SourceFile
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

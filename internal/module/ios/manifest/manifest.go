@@ -264,3 +264,17 @@ func (s *stats) finish(in *module.Input, out *module.Output) {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return newChecker(env) }
+
+// DecodeRecord implements module.Reloadable. MVT's records (file_id, domain,
+// relative_path, flags, created, then modified, status_changed, mode, owner and size
+// when the row had metadata) have no device_path: it is derived from the domain, as
+// when reading Manifest.db.
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	rec, err := module.Decode[File](data)
+	if f, ok := rec.(*File); ok && f.DevicePath == "" {
+		f.DevicePath, _ = iosbackup.DevicePath(f.Domain, f.RelativePath)
+	}
+	return rec, err
+}
+
+var _ module.Reloadable = (*Module)(nil)

@@ -22,6 +22,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire/iosbackup"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/engine"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
@@ -326,6 +327,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tt.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, ix, manifest.New())
 		})
 	}
 	t.Run("messages", func(t *testing.T) {
@@ -344,7 +346,48 @@ func TestIndicators(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("messages (-want +got):\n%s", diff)
 		}
+		moduletest.Reload(t, o, ix, manifest.New())
 	})
+}
+
+// TestDecodeMVTRecord checks the checks on Manifest.db rows as MVT writes them: file_id,
+// domain, relative_path, flags, created, and the metadata keys when the row had a blob;
+// no device_path.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("file_paths", "/private/var/db/com.apple.xpc.roleaccountd.staging/", "domains", "evil.example")
+	tests := []struct {
+		name, record string
+		want         []string
+	}{
+		{"staging_path", `{"file_id": "0a1b", "domain": "DatabaseDomain", "relative_path": "com.apple.xpc.roleaccountd.staging/payload",
+			"flags": 1, "created": "2025-06-01 10:00:00.000000", "modified": "2025-06-02 11:30:00.000000",
+			"status_changed": "2025-06-03 12:45:00.000000", "mode": "0o100644", "owner": 501, "size": 5}`,
+			[]string{"HIGH ioc/file_path 2025-06-01T10:00:00Z"}},
+		{"webkit_domain_without_metadata", `{"file_id": "0a1c", "domain": "AppDomain-com.apple.mobilesafari",
+			"relative_path": "Library/WebKit/WebsiteData/LocalStorage/https_evil.example_0.localstorage", "flags": 1, "created": ""}`,
+			[]string{"HIGH ioc/domain 0001-01-01T00:00:00Z"}},
+		{"crashreporter", `{"file_id": "0a1d", "domain": "RootDomain", "relative_path": "Library/Preferences/com.apple.CrashReporter.plist",
+			"flags": 1, "created": "", "modified": "2025-06-02 11:30:00.000000", "status_changed": "2025-06-02 11:30:00.000000",
+			"mode": "0o100600", "owner": 0, "size": 120}`,
+			[]string{"LOW manifest/crashreporter-plist 2025-06-02T11:30:00Z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := manifest.New()
+			rec, err := m.DecodeRecord([]byte(tt.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(manifest.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(ix))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tt.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
 
 func TestCrashReporterHeuristic(t *testing.T) {
@@ -364,6 +407,7 @@ func TestCrashReporterHeuristic(t *testing.T) {
 			if diff := cmp.Diff(tt.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, nil, manifest.New())
 			for _, a := range o.Alerts {
 				if !strings.Contains(a.FalsePositive, "July 2021") || a.Advice == "" {
 					t.Errorf("alert %q lacks its explanation", a.Message)

@@ -238,6 +238,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, netusage.New())
 		})
 	}
 }
@@ -256,6 +257,7 @@ func TestDeletedProcess(t *testing.T) {
 		if diff := cmp.Diff([]string{"HIGH netusage/deleted-process 2021-07-01T10:00:03Z"}, summary(o.Alerts)); diff != "" {
 			t.Fatalf("alerts (-want +got):\n%s", diff)
 		}
+		moduletest.Reload(t, o, nil, netusage.New())
 		a := o.Alerts[0]
 		want := "Found network usage of process id 2, whose process record was deleted from netusage.sqlite (2 usage row(s) from 2021-07-01 10:00:03.000000 to 2021-07-01 10:10:00.000000)"
 		if a.Message != want {
@@ -290,6 +292,7 @@ func TestMissingProcess(t *testing.T) {
 	if len(o.Alerts) == 1 && !strings.Contains(o.Alerts[0].Message, "missing from netusage.sqlite") {
 		t.Errorf("message %q", o.Alerts[0].Message)
 	}
+	moduletest.Reload(t, o, nil, netusage.New())
 	t.Run("false_positive_pruned_before_first", func(t *testing.T) {
 		spec := fixture.DataUsageSpec{Processes: []fixture.DataUsageProcess{{ID: 50, Name: "apsd", First: t0}, {ID: 51, Name: "timed", First: t1}}}
 		if o := run(t, spec, nil); len(o.Alerts) != 0 {
@@ -347,6 +350,7 @@ func TestBinarySearch(t *testing.T) {
 	if len(alerts) != 1 || alerts[0].Level != alert.Medium || !strings.Contains(alerts[0].Message, `"rolexd"`) || !alerts[0].EventTime.Time.Equal(t1) {
 		t.Errorf("binary-not-found alerts: %+v", alerts)
 	}
+	moduletest.Reload(t, o, nil, netusage.New())
 
 	// Without the system volume nothing is searched and nothing is raised.
 	delete(files, "usr/libexec/nsurlsessiond")

@@ -10,6 +10,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -176,6 +177,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, osanalyticsaddaily.New())
 		})
 	}
 	t.Run("message", func(t *testing.T) {
@@ -185,6 +187,39 @@ func TestIndicators(t *testing.T) {
 			t.Errorf("alerts %+v, want one with message %q", o.Alerts, want)
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads a record the way MVT writes it and checks it again.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("processes", "roleaccountd")
+	tests := []struct {
+		name   string
+		record string
+		want   []string
+	}{
+		{"process", `{"package": "roleaccountd", "ts": "2021-07-04 03:12:09.000000", "wifi_in": 1234, "wifi_out": 0, "wwan_in": 5, "wwan_out": 6}`,
+			[]string{"CRITICAL ioc/process 2021-07-04T03:12:09Z"}},
+		{"other_process", `{"package": "nsurlsessiond", "ts": "2021-07-04 03:12:09.000000", "wifi_in": 1, "wifi_out": 2, "wwan_in": 3, "wwan_out": 4}`, nil},
+		{"no_date", `{"package": "roleaccountd", "ts": null, "wifi_in": null, "wifi_out": null, "wwan_in": null, "wwan_out": null}`,
+			[]string{"CRITICAL ioc/process 0001-01-01T00:00:00Z"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := osanalyticsaddaily.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) { got = append(got, a) })
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
 
 func TestSampleIsClean(t *testing.T) {

@@ -1,6 +1,8 @@
 package profileevents_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -34,7 +37,44 @@ func run(t *testing.T, ix *ioc.Index, add func(b *fixture.Backup) error) *module
 			t.Fatal(err)
 		}
 	}
-	return moduletest.Run(t, moduletest.OpenBackup(t, b), ix, profileevents.New())
+	return reloaded(t, moduletest.Run(t, moduletest.OpenBackup(t, b), ix, profileevents.New()), ix)
+}
+
+// reloaded checks that the records of o read back to the same JSON and raise the
+// same alerts with the indicators ix, as check-iocs would, and returns o.
+func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
+	t.Helper()
+	if o.RecordsJSON == nil {
+		return o
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 {
+		return o
+	}
+	for i, raw := range recs {
+		rec, err := profileevents.New().DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
+		}
+	}
+	moduletest.Reload(t, o, ix, profileevents.New())
+	return o
 }
 
 func withEvents(events ...fixture.ProfileEvent) func(b *fixture.Backup) error {
@@ -283,4 +323,42 @@ func FuzzParse(f *testing.F) {
 			ev.Timeline()
 		}
 	})
+}
+
+// TestDecodeMVTRecord checks records the way MVT writes them: profile_id, timestamp,
+// operation, process and the event's other keys, lower-cased.
+func TestDecodeMVTRecord(t *testing.T) {
+	ix := moduletest.Index("processes", "stagingd", "ios_profile_ids", fixture.PredatorProfileUUID)
+	record := func(id, process string) string {
+		return `{"profile_id": "` + id + `", "timestamp": "2026-03-10 08:15:00.000000", "operation": "install",
+			"process": "` + process + `", "reason": 2}`
+	}
+	const heuristic = "LOW profile_events/operation 2026-03-10T08:15:00Z"
+	tests := []struct {
+		name   string
+		record string
+		want   []string
+	}{
+		{"operation", record("com.example.vpn.profile", "Preferences"), []string{heuristic}},
+		{"process", record("com.example.vpn.profile", "stagingd"), []string{heuristic, "CRITICAL ioc/process 2026-03-10T08:15:00Z"}},
+		{"profile_uuid_inside_id", record("com.apple.settings.update ("+fixture.PredatorProfileUUID+")", "Preferences"),
+			[]string{heuristic, "CRITICAL ioc/profile 2026-03-10T08:15:00Z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := profileevents.New()
+			rec, err := m.DecodeRecord([]byte(tt.record))
+			if err != nil {
+				t.Fatalf("DecodeRecord: %v", err)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(profileevents.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(ix))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tt.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

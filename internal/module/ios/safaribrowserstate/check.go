@@ -1,8 +1,11 @@
 package safaribrowserstate
 
 import (
+	"encoding/json"
+
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // NewChecker returns the checks of one run: every URL of a tab and of its back/forward
@@ -11,6 +14,29 @@ import (
 // which has visit times.
 func (m *Module) NewChecker(env *check.Env) check.Checker {
 	return &checker{env: env}
+}
+
+// DecodeRecord implements module.Reloadable. It reads a tab as spytrace writes it, or
+// as MVT does: MVT's session entries have no entry_original_url and hold the original
+// URL under entry_title, where it is moved so that it is checked as here.
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	rec, err := module.Decode[Tab](data)
+	if rec == nil {
+		return nil, err
+	}
+	t := rec.(*Tab)
+	var keys struct {
+		SessionData []map[string]json.RawMessage `json:"session_data"`
+	}
+	if json.Unmarshal(data, &keys) == nil && len(keys.SessionData) == len(t.SessionData) {
+		for i, e := range keys.SessionData {
+			if _, ok := e["entry_original_url"]; !ok {
+				s := &t.SessionData[i]
+				s.EntryOriginalURL, s.EntryTitle = s.EntryTitle, ""
+			}
+		}
+	}
+	return t, err
 }
 
 type checker struct{ env *check.Env }

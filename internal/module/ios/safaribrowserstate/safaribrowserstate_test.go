@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -304,6 +305,55 @@ func TestIndicators(t *testing.T) {
 				t.Errorf("alerts with unexpected messages: %v", o.Alerts)
 			}
 			if diff := cmp.Diff(tc.wants, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			moduletest.Reload(t, o, tc.ix, safaribrowserstate.New())
+		})
+	}
+}
+
+// TestDecodeMVTRecord reads tabs the way MVT writes them (the original URL of a session
+// entry under entry_title, no extras) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	const mvtDB = "3a/3a47b0981ed7c10f3e2800aa66bac96a3b5db28e"
+	mvtTab := func(tabURL, title, url string) string {
+		return `{"tab_title": "Google", "tab_url": "` + tabURL + `", "tab_visible_url": "` + tabURL + `",
+			"last_viewed_timestamp": "2026-03-14 09:26:53.000000",
+			"session_data": [{"entry_title": "` + title + `", "entry_url": "` + url + `", "data_length": 129}],
+			"safari_browser_state_db": "` + mvtDB + `"}`
+	}
+	const where = "a Safari tab last viewed on 2026-03-14 09:26:53 UTC (" + mvtDB + ")"
+	tests := []struct {
+		name   string
+		record string
+		want   []string // "observed|where" of each alert
+	}{
+		{"tab_url", mvtTab(exploitURL, "https://www.google.com/", "https://www.google.com/"), []string{exploitURL + "|" + where}},
+		{"entry_url", mvtTab("https://www.google.com/", "https://www.google.com/", exploitURL), []string{exploitURL + "|the back/forward history of " + where}},
+		{"original_url_in_entry_title", mvtTab("https://www.google.com/", exploitURL, "https://www.google.com/"), []string{exploitURL + "|the back/forward history of " + where}},
+		{"clean", mvtTab("https://www.google.com/", "", "https://www.google.com/"), nil},
+	}
+	ix := moduletest.Index(string(ioc.Domain), "webadv.co")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := safaribrowserstate.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				_, w, _ := strings.Cut(a.Message, " in ")
+				w, _, _ = strings.Cut(w, ", matching")
+				got = append(got, exploitURL+"|"+w)
+				if a.Level != alert.Critical || !a.Time().Equal(t0) || !strings.Contains(a.Message, `"`+exploitURL+`"`) {
+					t.Errorf("alert %s at %v: %q", a.Level, a.Time(), a.Message)
+				}
+			})
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
 		})

@@ -3,10 +3,14 @@ package safarifavicon
 import (
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Favicon](data) }
 
 // checker looks the page URL up in the indicators, then, when it matches nothing, the
 // icon URL: CRITICAL, at most one alert per icon, as MVT.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
+	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -97,10 +99,53 @@ func TestIndicators(t *testing.T) {
 		!strings.Contains(got["badicon.example"], "icon URL of page https://innocent.example/") {
 		t.Errorf("alerts %v", got)
 	}
+	moduletest.Reload(t, o, moduletest.Index("domains", "evil.example", "domains", "badicon.example"), safarifavicon.New())
 	// False positive: a lookalike domain and the sample content raise nothing.
 	o = run(t, moduletest.Index("domains", "evil.example.org", "domains", "wikipedia.org.evil"), files)
 	if len(o.Alerts) != 0 {
 		t.Errorf("unexpected alerts %+v", o.Alerts)
+	}
+}
+
+// TestDecodeMVTRecord reads favicons the way MVT writes them and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	const db = "private/var/mobile/Library/Image Cache/Favicons/Favicons.db"
+	rec := func(u, icon, typ string) string {
+		return `{"url": "` + u + `", "icon_url": "` + icon + `", "timestamp": 736337472.0,
+			"isodate": "2024-05-02 10:11:12.000000", "type": "` + typ + `", "safari_favicon_db_path": "` + db + `"}`
+	}
+	tests := []struct {
+		name, record string
+		want         []string
+	}{
+		{"page", rec("https://landing.evil.example/x", "https://landing.evil.example/favicon.ico", "valid"),
+			[]string{`Found a known suspicious domain "https://landing.evil.example/x" (through "evil.example") in a page in the valid favicon cache entry of ` + db}},
+		{"icon", rec("https://innocent.example/", "https://cdn.evil.example/i.ico", "rejected"),
+			[]string{`Found a known suspicious domain "https://cdn.evil.example/i.ico" (through "evil.example") in the icon URL of page https://innocent.example/ in the rejected favicon cache entry of ` + db}},
+		{"clean", rec("https://innocent.example/", "https://innocent.example/i.ico", "valid"), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := safarifavicon.New()
+			r, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, msg)
+				if !a.Time().Equal(t0) {
+					t.Errorf("alert at %v, want %v", a.Time(), t0)
+				}
+			})
+			ck := m.NewChecker(check.NewEnv(moduletest.Index("domains", "evil.example")))
+			ck.Check(r, rep)
+			ck.Finish(rep)
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("alerts (-want +got):\n%s", d)
+			}
+		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/urlx"
 )
 
@@ -23,6 +24,9 @@ const maxPending = 1 << 16
 func (m *Module) NewChecker(env *check.Env) check.Checker {
 	return &checker{env: env}
 }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Visit](data) }
 
 // checker looks every visited URL up in the indicators and links redirect sources to
 // their destinations in one pass. Records come ordered by visit time, so a visit can

@@ -1,6 +1,7 @@
 package safarihistory_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -292,6 +294,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("matched indicators (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, safarihistory.New())
 		})
 	}
 }
@@ -365,6 +368,61 @@ func TestFastRedirect(t *testing.T) {
 					t.Errorf("event time %v, want the cleartext visit's %v", a.Time(), at)
 				}
 			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			moduletest.Reload(t, o, tc.ix, safarihistory.New())
+		})
+	}
+}
+
+// TestDecodeMVTRecord reads visits the way MVT writes them (its eight keys, no extras)
+// and checks them again: the indicator match and the redirect heuristic.
+func TestDecodeMVTRecord(t *testing.T) {
+	const mvtDB = "1a/1a0e7afc19d307da602ccdcece51af33afe92c53"
+	visit := func(id, visitID int, url string, ts float64, iso, src, dst string) string {
+		return `{"id": ` + strconv.Itoa(id) + `, "url": "` + url + `", "visit_id": ` + strconv.Itoa(visitID) +
+			`, "timestamp": ` + strconv.FormatFloat(ts, 'f', -1, 64) + `, "isodate": "` + iso +
+			`", "redirect_source": ` + src + `, "redirect_destination": ` + dst + `, "safari_history_db": "` + mvtDB + `"}`
+	}
+	tests := []struct {
+		name    string
+		ix      *ioc.Index
+		records []string
+		want    []string // check and message of each alert
+	}{
+		{"indicator", moduletest.Index(string(ioc.Domain), "webadv.co"),
+			[]string{visit(7, 9, "https://sms.webadv.co/4h7kqz", 795173213, "2026-03-14 09:26:53.000000", "null", "null")},
+			[]string{`ioc/domain Found a known suspicious domain "https://sms.webadv.co/4h7kqz" (through "webadv.co") in a Safari visit on 2026-03-14 09:26:53 UTC (` + mvtDB + `)`}},
+		{"fast_redirect", nil, []string{
+			visit(1, 11, "http://yahoo.fr/", 795173213, "2026-03-14 09:26:53.000000", "null", "12"),
+			visit(2, 12, pegasusURL, 795173213.08, "2026-03-14 09:26:53.080000", "11", "null"),
+		}, []string{`safari_history/fast-redirect Cleartext visit to "http://yahoo.fr/" was redirected in 80ms to "` + pegasusURL + `", another site (yahoo.fr → free247downloads.com) in ` + mvtDB}},
+		{"slow_redirect", nil, []string{
+			visit(1, 11, "http://yahoo.fr/", 795173213, "2026-03-14 09:26:53.000000", "null", "12"),
+			visit(2, 12, pegasusURL, 795173215, "2026-03-14 09:26:55.000000", "11", "null"),
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := safarihistory.New()
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, a.Check+" "+msg)
+				if !a.Time().Equal(t0) {
+					t.Errorf("alert at %v, want %v", a.Time(), t0)
+				}
+			})
+			ck := m.NewChecker(check.NewEnv(tc.ix))
+			for _, r := range tc.records {
+				rec, err := m.DecodeRecord([]byte(r))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ck.Check(rec, rep)
+			}
+			ck.Finish(rep)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}

@@ -1,6 +1,8 @@
 package shortcuts
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +86,30 @@ func macDate(v any) timefmt.Time {
 		return timefmt.Of(timefmt.FromMacAbsolute(x))
 	}
 	return timefmt.Time{}
+}
+
+// UnmarshalJSON reads a shortcut written by spytrace or MVT. Numbers keep every digit
+// (a Z_PK beyond 2^53 is written back as it was read), and the name and description
+// that messages and the timeline use are rebuilt from shortcut_name and description.
+func (s *Shortcut) UnmarshalJSON(data []byte) error {
+	type plain Shortcut
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	err := dec.Decode((*plain)(s))
+	s.name, s.description = jsonText(s.ShortcutName), jsonText(s.Description)
+	return err
+}
+
+// jsonText is the text of a value of shortcut_name or description read back from JSON:
+// a string, a number (written for an integer column value) or null.
+func jsonText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	}
+	return ""
 }
 
 // when is the time of the shortcut's content: its last change, else its creation.

@@ -96,6 +96,9 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
 
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Shortcut](data) }
+
 // buildQuery selects, in order: Z_PK, ZNAME, ZCREATIONDATE, ZMODIFICATIONDATE,
 // ZACTIONSDESCRIPTION, ZDATA (NULL for columns or tables this store lacks).
 func buildQuery(ctx context.Context, db *sqlitex.DB) (string, error) {

@@ -1,6 +1,7 @@
 package shortcuts_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -183,6 +185,7 @@ func TestBrokenActions(t *testing.T) {
 	if diff := cmp.Diff([]string{"CRITICAL ioc/domain 2022-05-03T08:00:00Z"}, summary(o.Alerts)); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, moduletest.Index("domains", "y.example"), shortcuts.New())
 }
 
 func TestOtherLayouts(t *testing.T) {
@@ -286,6 +289,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, shortcuts.New())
 		})
 	}
 	t.Run("message", func(t *testing.T) {
@@ -294,6 +298,52 @@ func TestIndicators(t *testing.T) {
 			t.Errorf("alerts %+v, want one naming the shortcut", o.Alerts)
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads shortcuts the way MVT writes them (its seven keys, the
+// name and description as text) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	t.Parallel()
+	rec := func(id, name, urls string) string {
+		return `{"shortcut_id": ` + id + `, "shortcut_name": ` + name + `, "modified_date": "2022-05-04 20:00:00.000000",
+			"description": "Get Contents of URL", "parsed_actions": 1, "action_urls": ` + urls + `, "isodate": "2022-05-03 08:00:00.000000"}`
+	}
+	tests := []struct {
+		name, record string
+		want         []string
+	}{
+		{"action_url", rec("12", `"Update"`, `["https://c2.badhost.example/u/8a3f"]`),
+			[]string{`CRITICAL 2022-05-04T20:00:00Z Found a known suspicious domain "https://c2.badhost.example/u/8a3f" (through "badhost.example") in an action of the shortcut "Update"`}},
+		{"numeric_name_and_large_id", rec("9007199254740993", `42`, `["https://c2.badhost.example/"]`),
+			[]string{`CRITICAL 2022-05-04T20:00:00Z Found a known suspicious domain "https://c2.badhost.example/" (through "badhost.example") in an action of the shortcut "42"`}},
+		{"clean", rec("3", `"News"`, `["https://news.example/"]`), nil},
+		{"no_urls", rec("4", `null`, `[]`), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := shortcuts.New()
+			r, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, fmt.Sprintf("%s %s %s", a.Level, a.EventTime.Time.Format(time.RFC3339), msg))
+			})
+			ck := m.NewChecker(check.NewEnv(moduletest.Index("domains", "badhost.example")))
+			ck.Check(r, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			if tc.name == "numeric_name_and_large_id" {
+				if b, err := json.Marshal(r); err != nil || !strings.Contains(string(b), `"shortcut_id":9007199254740993,`) {
+					t.Errorf("record written back as %s (%v), want the id's every digit", b, err)
+				}
+			}
+		})
+	}
 }
 
 func TestSampleIsClean(t *testing.T) {

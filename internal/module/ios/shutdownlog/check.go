@@ -3,6 +3,7 @@ package shutdownlog
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,9 +127,13 @@ func classify(command string) (dir string, update bool) {
 	return dir, false
 }
 
+// blockKey identifies one shutdown. Records reloaded from MVT's results have no file
+// or shutdown number, so the shutdown's time tells their shutdowns apart (every record
+// of a shutdown has its time).
 type blockKey struct {
 	file   string
 	reboot int
+	at     string
 }
 
 type seenKey struct {
@@ -170,13 +175,13 @@ func (c *checker) Check(v any, r *check.Reporter) {
 		return
 	}
 	c.track(rec)
-	k := seenKey{blockKey{rec.File, rec.RebootIndex}, rec.Command}
+	k := seenKey{keyOf(rec), rec.Command}
 	if c.seen[k] {
 		return
 	}
 	c.seen[k] = true
 	t := rec.Isodate.Time
-	where := fmt.Sprintf("a process (pid %s) still running during %s (%s)", rec.PID, when(rec), rec.File)
+	where := fmt.Sprintf("a process (pid %s) still running during %s%s", rec.PID, when(rec), source(rec.File, 0))
 	if !c.env.FilePath(r, alert.Critical, rec.Command, where, t, rec) {
 		if m := c.env.Index.MatchPathProcess(rec.Client); m != nil {
 			r.Indicator(alert.Critical, m, m.Observed, where, t, rec)
@@ -187,13 +192,13 @@ func (c *checker) Check(v any, r *check.Reporter) {
 		UpdateComponent.Raise(r, fmt.Sprintf("Apple's update component %s (pid %s) was running from the XPC staging folder during %s",
 			rec.Command, rec.PID, when(rec)), t, rec)
 	case dir != "":
-		SuspiciousPath.Raise(r, fmt.Sprintf("Process %s (pid %s) was still running from %s during %s (%s)",
-			rec.Command, rec.PID, dir, when(rec), rec.File), t, rec)
+		SuspiciousPath.Raise(r, fmt.Sprintf("Process %s (pid %s) was still running from %s during %s%s",
+			rec.Command, rec.PID, dir, when(rec), source(rec.File, 0)), t, rec)
 	}
 }
 
 func (c *checker) track(rec *Record) {
-	bk := blockKey{rec.File, rec.RebootIndex}
+	bk := keyOf(rec)
 	b := c.blocks[bk]
 	if b == nil {
 		b = &blockInfo{key: bk, max: rec}
@@ -231,8 +236,8 @@ func (c *checker) placeholder(rec *Record, r *check.Reporter) {
 func (c *checker) Finish(r *check.Reporter) {
 	for _, b := range c.order {
 		if b.max.TimesDelayed >= RepeatedDelayThreshold {
-			RepeatedDelays.Raise(r, fmt.Sprintf("The shutdown of %s was delayed %d times (%.2fs in all) (%s, shutdown %d)",
-				whenShort(b.max), b.max.TimesDelayed, b.max.Delay, b.key.file, b.key.reboot), b.max.Isodate.Time, b.max)
+			RepeatedDelays.Raise(r, fmt.Sprintf("The shutdown of %s was delayed %d times (%.2fs in all)%s",
+				whenShort(b.max), b.max.TimesDelayed, b.max.Delay, source(b.key.file, b.key.reboot)), b.max.Isodate.Time, b.max)
 		}
 	}
 	for _, name := range c.fileList {
@@ -248,6 +253,27 @@ func (c *checker) Finish(r *check.Reporter) {
 				time.Time{}, f.incomplete)
 		}
 	}
+}
+
+func keyOf(rec *Record) blockKey {
+	return blockKey{rec.File, rec.RebootIndex, rec.Isodate.String()}
+}
+
+// source names, for messages, the log a record comes from and the shutdown's number in
+// it (when reboot > 0): " (file, shutdown n)"; "" for a record reloaded from MVT's
+// results, which name neither.
+func source(file string, reboot int) string {
+	var parts []string
+	if file != "" {
+		parts = append(parts, file)
+	}
+	if reboot > 0 {
+		parts = append(parts, "shutdown "+strconv.Itoa(reboot))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 // when describes the shutdown of a record for messages.

@@ -1,6 +1,9 @@
 package shutdownlog
 
 import (
+	"bytes"
+	"encoding/json"
+	"reflect"
 	"strconv"
 
 	"github.com/spytrace/spytrace/internal/module"
@@ -51,6 +54,48 @@ type Record struct {
 	LogState string `json:"log_state,omitempty"`
 	Reboots  int    `json:"reboots,omitempty"`
 	Note     string `json:"note,omitempty"`
+}
+
+// UnmarshalJSON reads a record written by spytrace or by MVT. MVT writes only isodate,
+// pid, client, delay and times_delayed, and only for shutdowns closed by a SIGTERM
+// line: without the other keys, Command and UUID are split off Client and the record
+// is Complete; File and RebootIndex stay empty (MVT does not say which log or which
+// shutdown of it). A pid written as a number is read as its digits.
+func (r *Record) UnmarshalJSON(data []byte) error {
+	type plain Record
+	v := struct {
+		*plain
+		PID      any     `json:"pid"`
+		Command  *string `json:"command"`
+		UUID     *string `json:"uuid"`
+		Complete *bool   `json:"complete"`
+	}{plain: (*plain)(r)}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	err := dec.Decode(&v)
+	switch pid := v.PID.(type) {
+	case string:
+		r.PID = pid
+	case json.Number:
+		r.PID = pid.String()
+	case nil:
+		r.PID = ""
+	default:
+		r.PID = ""
+		if err == nil {
+			err = &json.UnmarshalTypeError{Value: module.JSONKind(pid), Type: reflect.TypeFor[string](), Field: "pid"}
+		}
+	}
+	if v.Command != nil {
+		r.Command = *v.Command
+		if v.UUID != nil {
+			r.UUID = *v.UUID
+		}
+	} else {
+		r.Command, r.UUID = splitUUID(r.Client)
+	}
+	r.Complete = v.Complete == nil || *v.Complete
+	return err
 }
 
 // placeholder reports whether r stands for a file without clients.

@@ -16,6 +16,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/acquire/memfs"
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -209,12 +210,14 @@ func TestCutLastBlock(t *testing.T) {
 	if diff := cmp.Diff([]string{"INFORMATIONAL shutdown_log/empty-log"}, summary(o)); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, shutdownlog.New())
 
 	// The only block is cut: no complete shutdown at all.
 	o = run(t, acquire.IOSFilesystem, nil, map[string][]byte{fsLog: []byte("After 0.40s, these clients are still here:\n\t\tremaining client pid: 77 (/usr/libexec/searchd)\n")})
 	if diff := cmp.Diff([]string{"LOW shutdown_log/empty-log"}, summary(o)); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, shutdownlog.New())
 }
 
 func TestEmptyAndClientless(t *testing.T) {
@@ -247,6 +250,7 @@ func TestEmptyAndClientless(t *testing.T) {
 			if len(o.Timeline) != 0 {
 				t.Errorf("timeline %v", o.Timeline)
 			}
+			moduletest.Reload(t, o, nil, shutdownlog.New())
 		})
 	}
 }
@@ -323,6 +327,7 @@ func TestIndicators(t *testing.T) {
 			if n := len(o.AlertsOf(shutdownlog.SuspiciousPath.ID)); n != 1 {
 				t.Errorf("%d suspicious-path alerts, want 1", n)
 			}
+			moduletest.Reload(t, o, tc.ix, shutdownlog.New())
 		})
 	}
 }
@@ -359,6 +364,7 @@ func TestSuspiciousPath(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, nil, shutdownlog.New())
 		})
 	}
 }
@@ -370,6 +376,7 @@ func TestRepeatedDelays(t *testing.T) {
 			fixture.PlantShutdownDelays(&spec, n, t0)
 			o := runSpec(t, nil, spec)
 			got := o.AlertsOf(shutdownlog.RepeatedDelays.ID)
+			moduletest.Reload(t, o, nil, shutdownlog.New())
 			if n < shutdownlog.RepeatedDelayThreshold {
 				if len(got) != 0 || len(o.Alerts) != 0 {
 					t.Errorf("alerts %v, want none", summary(o))
@@ -379,6 +386,66 @@ func TestRepeatedDelays(t *testing.T) {
 			if len(got) != 1 || got[0].Level != alert.Medium || !got[0].EventTime.Time.Equal(t0) ||
 				!strings.Contains(got[0].Message, fmt.Sprintf("delayed %d times", n)) {
 				t.Errorf("alerts %+v, want one MEDIUM for %d delays at %v", got, n, t0)
+			}
+		})
+	}
+}
+
+// TestDecodeMVTRecord reads records the way MVT writes them (isodate, pid, client,
+// delay, times_delayed; no file, no shutdown number) and checks them again: the
+// indicator match on the path or a process name in it, and the heuristics.
+func TestDecodeMVTRecord(t *testing.T) {
+	mvt := func(date, pid, client string, delay float64, times int) string {
+		return fmt.Sprintf(`{"isodate": %q, "pid": %s, "client": %q, "delay": %v, "times_delayed": %d}`, date, pid, client, delay, times)
+	}
+	const d1, d2 = "2023-10-13 09:27:14.000000", "2023-10-14 09:27:14.000000"
+	sticky := staging + "/rolexd/" + uuidA
+	cases := []struct {
+		name    string
+		ix      *ioc.Index
+		records []string
+		want    []string // "LEVEL check: message" (without the indicator's source)
+	}{
+		{"indicator_and_path", moduletest.Index("processes", "rolexd"), []string{mvt(d1, `"4242"`, sticky, 0.63, 1)}, []string{
+			`CRITICAL ioc/process: Found a known suspicious process "rolexd" in a process (pid 4242) still running during the shutdown of ` + d1,
+			`HIGH shutdown_log/suspicious-path: Process ` + staging + `/rolexd (pid 4242) was still running from /private/var/db/ during the shutdown of ` + d1,
+		}},
+		{"file_path_indicator_numeric_pid", moduletest.Index("file_paths", staging), []string{mvt(d1, `4242`, sticky, 0, 0)}, []string{
+			`CRITICAL ioc/file_path: Found a known suspicious file path "` + staging + `/rolexd" (through "` + staging + `") in a process (pid 4242) still running during the shutdown of ` + d1,
+			`HIGH shutdown_log/suspicious-path: Process ` + staging + `/rolexd (pid 4242) was still running from /private/var/db/ during the shutdown of ` + d1,
+		}},
+		// Two shutdowns, each with the same client: one alert per shutdown; the second
+		// shutdown delayed three times.
+		{"shutdowns_told_apart_by_time", nil, []string{
+			mvt(d1, `"7"`, "/tmp/helper", 0.5, 1),
+			mvt(d2, `"7"`, "/tmp/helper", 1.26, 1),
+			mvt(d2, `"8"`, "/usr/libexec/nfcd/"+uuidA, 3.5, 3),
+		}, []string{
+			`HIGH shutdown_log/suspicious-path: Process /tmp/helper (pid 7) was still running from /tmp/ during the shutdown of ` + d1,
+			`HIGH shutdown_log/suspicious-path: Process /tmp/helper (pid 7) was still running from /tmp/ during the shutdown of ` + d2,
+			`MEDIUM shutdown_log/repeated-delays: The shutdown of ` + d2 + ` was delayed 3 times (3.50s in all)`,
+		}},
+		{"usual_paths", moduletest.Index("processes", "rolexd"), []string{mvt(d1, `"155"`, "/usr/libexec/nfcd/"+uuidA, 1.77, 2)}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := shutdownlog.New()
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, fmt.Sprintf("%s %s: %s", a.Level, a.Check, msg))
+			})
+			ck := m.NewChecker(check.NewEnv(tc.ix))
+			for _, r := range tc.records {
+				rec, err := m.DecodeRecord([]byte(r))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ck.Check(rec, rep)
+			}
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
 		})
 	}

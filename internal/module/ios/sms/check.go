@@ -7,6 +7,7 @@ import (
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // ThreatNotification reports a message that starts with Apple's threat-notification
@@ -42,6 +43,9 @@ var threatWordings = []string{
 func (m *Module) NewChecker(env *check.Env) check.Checker {
 	return &checker{env: env}
 }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Message](data) }
 
 // checker judges each message on its own.
 type checker struct {

@@ -3,6 +3,7 @@ package sms_test
 import (
 	"bytes"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -476,6 +478,7 @@ func TestChecks(t *testing.T) {
 			if diff := cmp.Diff(tt.want, summarize(o.Alerts)); diff != "" {
 				t.Errorf("alerts mismatch (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tt.index, sms.New())
 			for _, a := range o.Alerts {
 				if a.Meaning == "" || a.FalsePositive == "" || a.Advice == "" {
 					t.Errorf("alert %q lacks an explanation", a.Check)
@@ -546,5 +549,122 @@ func TestRowJSON(t *testing.T) {
 	want := `{"a":null,"b":-5,"c":"x\"y\\z<&>","d":"é\u2028\u0001","e":1.5,"f":true,"g":["u"],"h":"plain","i":"AAEC","j":"bad\\xff"}`
 	if string(got) != want {
 		t.Errorf("MarshalJSON =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestRoundTrip reads back every record of the sample (attributedBody texts, WAL
+// messages, messages without a handle) and checks that it marshals to the same JSON.
+func TestRoundTrip(t *testing.T) {
+	for _, schema := range []string{fixture.SMSIOS9, fixture.SMSIOS11, fixture.SMSIOS16} {
+		t.Run(schema, func(t *testing.T) {
+			spec := fixture.SampleSMS(at, 300, 7)
+			spec.Schema = schema
+			o := run(t, spec, nil)
+			roundTrip(t, sms.New(), o.RecordsJSON)
+			moduletest.Reload(t, o, nil, sms.New())
+		})
+	}
+}
+
+// roundTrip decodes each record of a results file with m and checks that it marshals
+// back to the same JSON.
+func roundTrip(t *testing.T, m module.Reloadable, data []byte) {
+	t.Helper()
+	var recs []json.RawMessage
+	if err := json.Unmarshal(data, &recs); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 {
+		t.Fatal("no records")
+	}
+	for i, raw := range recs {
+		rec, err := m.DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
+		}
+	}
+}
+
+// checkJSON decodes one record as check-iocs does and runs the module's checks on it.
+func checkJSON(t *testing.T, m interface {
+	module.Checkable
+	module.Reloadable
+}, ix *ioc.Index, record string) []alertSummary {
+	t.Helper()
+	rec, err := m.DecodeRecord([]byte(record))
+	if err != nil {
+		t.Fatalf("DecodeRecord: %v", err)
+	}
+	var got []alert.Alert
+	r := check.NewReporter(sms.Name, func(a alert.Alert) { got = append(got, a) })
+	c := m.NewChecker(check.NewEnv(ix))
+	c.Check(rec, r)
+	c.Finish(r)
+	return summarize(got)
+}
+
+// TestDecodeMVTRecord checks records the way MVT writes them: the message columns,
+// then phone_number, isodate, isodate_read, direction, links; text "" for NULL and
+// attributedBody in base64 (MVT does not decode it).
+func TestDecodeMVTRecord(t *testing.T) {
+	body := base64.StdEncoding.EncodeToString(fixture.AttributedBody(
+		"ALERT: Apple detected a targeted mercenary spyware attack against your iPhone. https://akhbar-almasdar.example/9k2Lp"))
+	tests := []struct {
+		name   string
+		record string
+		index  *ioc.Index
+		want   []alertSummary
+	}{
+		{"link", `{"ROWID": 7, "guid": "6C1D9E62-3A51-4B8C-9B3E-0F5A7D2C4E19", "text": "Your parcel https://akhbar-almasdar.example/9k2Lp",
+			"handle_id": 3, "service": "SMS", "date": 795172013000000000, "date_read": 0, "is_from_me": 0,
+			"attributedBody": null, "phone_number": "+971555019311", "isodate": "2026-03-14 09:26:53.000000",
+			"isodate_read": "", "direction": "received", "links": ["https://akhbar-almasdar.example/9k2Lp"]}`,
+			moduletest.Index("domains", "akhbar-almasdar.example"), []alertSummary{{"ioc/domain", "CRITICAL",
+				`Found a known suspicious domain "https://akhbar-almasdar.example/9k2Lp" (through "akhbar-almasdar.example") in an SMS received from +971555019311 on 2026-03-14, matching indicator "akhbar-almasdar.example" from "Test Spyware" (test.stix2)`,
+				"2026-03-14 09:26:53"}}},
+		{"link_without_links_key", `{"ROWID": 7, "text": "Your parcel https://akhbar-almasdar.example/9k2Lp", "service": "SMS",
+			"is_from_me": 0, "phone_number": "+971555019311", "isodate": "2026-03-14 09:26:53.000000", "isodate_read": "",
+			"direction": "received"}`,
+			moduletest.Index("urls", "https://akhbar-almasdar.example/9k2Lp"), []alertSummary{{"ioc/url", "CRITICAL",
+				`Found a known suspicious URL "https://akhbar-almasdar.example/9k2Lp" in an SMS received from +971555019311 on 2026-03-14, matching indicator "https://akhbar-almasdar.example/9k2Lp" from "Test Spyware" (test.stix2)`,
+				"2026-03-14 09:26:53"}}},
+		{"apple_id_sender", `{"ROWID": 8, "text": "hi", "service": "iMessage", "is_from_me": 0,
+			"phone_number": "Bogaard.Lisa803@gmail.com", "isodate": "2026-03-14 09:26:53.000000", "isodate_read": 0,
+			"direction": "received", "links": []}`,
+			moduletest.Index("emails", "bogaard.lisa803@gmail.com"), []alertSummary{{"ioc/email", "CRITICAL",
+				`Found a known suspicious e-mail address "Bogaard.Lisa803@gmail.com" in an iMessage received from Bogaard.Lisa803@gmail.com on 2026-03-14, matching indicator "bogaard.lisa803@gmail.com" from "Test Spyware" (test.stix2)`,
+				"2026-03-14 09:26:53"}}},
+		{"threat_notification_in_attributed_body", `{"ROWID": 9, "text": "", "attributedBody": "` + body + `",
+			"service": "iMessage", "date": 795172013000000000, "is_from_me": 0, "phone_number": "threat-notifications@apple.com",
+			"isodate": "2026-03-14 09:26:53.000000", "isodate_read": "", "direction": "received", "links": []}`,
+			moduletest.Index("urls", "https://akhbar-almasdar.example/9k2Lp"), []alertSummary{
+				{"ioc/url", "CRITICAL", `Found a known suspicious URL "https://akhbar-almasdar.example/9k2Lp" in an iMessage received from threat-notifications@apple.com on 2026-03-14, matching indicator "https://akhbar-almasdar.example/9k2Lp" from "Test Spyware" (test.stix2)`,
+					"2026-03-14 09:26:53"},
+				{"sms/threat-notification", "HIGH",
+					"Apple's threat notification (mercenary spyware attack) received from threat-notifications@apple.com on 2026-03-14", "2026-03-14 09:26:53"}}},
+		{"sent_copy_by_direction", `{"text": "ALERT: State-sponsored attackers may be targeting your iPhone", "service": "SMS",
+			"phone_number": "+41791110000", "isodate": "2026-03-14 09:26:53.000000", "direction": "sent"}`,
+			nil, []alertSummary{{"sms/threat-notification", "LOW",
+				"A message sent to +41791110000 on 2026-03-14 quotes Apple's threat notification", "2026-03-14 09:26:53"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, checkJSON(t, sms.New(), tt.index, tt.record)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

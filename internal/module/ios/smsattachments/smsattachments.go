@@ -62,8 +62,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info describes the module.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -128,6 +131,7 @@ func TestSchemaVariants(t *testing.T) {
 			if diff := cmp.Diff(wantRecs, got); diff != "" {
 				t.Errorf("records mismatch (-want +got):\n%s", diff)
 			}
+			roundTrip(t, smsattachments.New(), o.RecordsJSON)
 		})
 	}
 }
@@ -313,6 +317,7 @@ func TestChecks(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("alerts mismatch (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tt.index, smsattachments.New())
 		})
 	}
 }
@@ -326,5 +331,96 @@ func TestSample(t *testing.T) {
 	}
 	if len(o.Alerts) != 0 {
 		t.Errorf("%d alerts on the innocent sample, first: %s", len(o.Alerts), o.Alerts[0].Message)
+	}
+}
+
+// TestRoundTrip reads back every record of the sample and checks that it marshals to
+// the same JSON.
+func TestRoundTrip(t *testing.T) {
+	o := run(t, fixture.SampleSMS(at, 1000, 11), nil)
+	roundTrip(t, smsattachments.New(), o.RecordsJSON)
+	moduletest.Reload(t, o, nil, smsattachments.New())
+}
+
+// roundTrip decodes each record of a results file with m and checks that it marshals
+// back to the same JSON.
+func roundTrip(t *testing.T, m module.Reloadable, data []byte) {
+	t.Helper()
+	var recs []json.RawMessage
+	if err := json.Unmarshal(data, &recs); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 {
+		t.Fatal("no records")
+	}
+	for i, raw := range recs {
+		rec, err := m.DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
+		}
+	}
+}
+
+// TestDecodeMVTRecord checks records the way MVT writes them: attachment_id, the
+// attachment columns (start_date as a date, filename "NULL" when NULL, blobs in
+// base64), then service, phone_number, isodate, direction and has_user_info.
+func TestDecodeMVTRecord(t *testing.T) {
+	const tmp = "/var/tmp/com.apple.messages/78DDE6C4-0004-4000-8000-000000000004-1"
+	record := func(filename string, outgoing int, direction string) string {
+		return `{"attachment_id": 4, "ROWID": 4, "guid": "78DDE6C4-0004-4000-8000-000000000004", "created_date": 795172013,
+			"start_date": "2001-01-01 00:00:00.000000", "filename": "` + filename + `", "uti": "public.jpeg",
+			"mime_type": "image/jpeg", "transfer_state": 5, "is_outgoing": ` + fmt.Sprint(outgoing) + `,
+			"user_info": "YnBsaXN0MDA=", "transfer_name": "x.jpg", "total_bytes": 5120,
+			"service": "iMessage", "phone_number": "linakeller2203@gmail.com", "isodate": "2026-03-14 09:26:53.000000",
+			"direction": "` + direction + `", "has_user_info": true}`
+	}
+	suspicious := alertSummary{"sms_attachments/suspicious-attachment", "MEDIUM",
+		"Suspicious iMessage attachment " + tmp + " from linakeller2203@gmail.com on 2026-03-14", "2026-03-14 09:26:53"}
+	tests := []struct {
+		name   string
+		record string
+		index  *ioc.Index
+		want   []alertSummary
+	}{
+		{"suspicious_attachment", record(tmp, 0, "received"), nil, []alertSummary{suspicious}},
+		{"sent_is_not_suspicious", record(tmp, 1, "sent"), nil, nil},
+		{"direction_only", strings.Replace(record(tmp, 0, "sent"), `"is_outgoing": 0,`, "", 1), nil, nil},
+		{"file_name_indicator", record(tmp, 0, "received"), moduletest.Index("file_names", "78DDE6C4-0004-4000-8000-000000000004-1"), []alertSummary{
+			{"ioc/file_name", "HIGH", `Found a known suspicious file name "` + tmp + `" (through "78DDE6C4-0004-4000-8000-000000000004-1") in an attachment received from linakeller2203@gmail.com on 2026-03-14, matching indicator "78DDE6C4-0004-4000-8000-000000000004-1" from "Test Spyware" (test.stix2)`, "2026-03-14 09:26:53"},
+			suspicious}},
+		{"home_path_indicator", record(photo, 0, "received"), moduletest.Index("file_paths", "/private/var/mobile/Library/SMS/Attachments/0a/10"), []alertSummary{
+			{"ioc/file_path", "HIGH", `Found a known suspicious file path "/private/var/mobile/Library/SMS/Attachments/0a/10/5D2C41A0-7B7E-4E43-9C55-0B1F6D2E3A11/IMG_4821.HEIC" (through "/private/var/mobile/Library/SMS/Attachments/0a/10") in an attachment received from linakeller2203@gmail.com on 2026-03-14, matching indicator "/private/var/mobile/Library/SMS/Attachments/0a/10" from "Test Spyware" (test.stix2)`, "2026-03-14 09:26:53"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := smsattachments.New()
+			rec, err := m.DecodeRecord([]byte(tt.record))
+			if err != nil {
+				t.Fatalf("DecodeRecord: %v", err)
+			}
+			var got []alertSummary
+			r := check.NewReporter(smsattachments.Name, func(a alert.Alert) {
+				got = append(got, alertSummary{a.Check, a.Level.String(), a.Message, a.EventTime.Format("2006-01-02 15:04:05")})
+			})
+			c := m.NewChecker(check.NewEnv(tt.index))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -73,6 +73,9 @@ func (m *Module) Info() module.Info {
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
 
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Record](data) }
+
 // Run implements module.Module.
 func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) error {
 	visible := make([]string, 0, len(in.Files))

@@ -177,12 +177,14 @@ func TestIndicators(t *testing.T) {
 		if want := "2021-12-08 19:17:36"; !strings.HasPrefix(got[0].EventTime.String(), want) {
 			t.Errorf("event time %s, want %s", got[0].EventTime, want)
 		}
+		moduletest.Reload(t, o, moduletest.Index(string(ioc.Process), "AmongUs"), sysdiagnosecrashes.New())
 	})
 	t.Run("file path hit", func(t *testing.T) {
 		o := run(t, files, moduletest.Index(string(ioc.FilePath), "/private/var/containers/Bundle/Application/6C9C5A92-BC0D-476F-BCEF-8D4E0D5CAA40"))
 		if got := o.AlertsOf("ioc/file_path"); len(got) != 1 || got[0].Level != alert.High {
 			t.Fatalf("alerts %v, want one HIGH ioc/file_path", summary(o.Alerts))
 		}
+		moduletest.Reload(t, o, moduletest.Index(string(ioc.FilePath), "/private/var/containers/Bundle/Application/6C9C5A92-BC0D-476F-BCEF-8D4E0D5CAA40"), sysdiagnosecrashes.New())
 	})
 	t.Run("misses", func(t *testing.T) {
 		o := run(t, files, moduletest.Index(string(ioc.Process), "Among", string(ioc.FilePath), "/private/var/containers/Bundle/Application/6C9C"))
@@ -215,6 +217,7 @@ func TestExploitTarget(t *testing.T) {
 		if got[0].Message != want {
 			t.Errorf("message %q, want %q", got[0].Message, want)
 		}
+		moduletest.Reload(t, o, nil, sysdiagnosecrashes.New())
 	})
 	t.Run("legacy text crash", func(t *testing.T) {
 		s := appCrash()
@@ -223,6 +226,7 @@ func TestExploitTarget(t *testing.T) {
 		if got := o.AlertsOf(sysdiagnosecrashes.ExploitTarget.ID); len(got) != 1 {
 			t.Fatalf("alerts %v, want one %s", summary(o.Alerts), sysdiagnosecrashes.ExploitTarget.ID)
 		}
+		moduletest.Reload(t, o, nil, sysdiagnosecrashes.New())
 	})
 	t.Run("false positives", func(t *testing.T) {
 		jetsam := fixture.IPSSpec{BugType: "298", Name: "JetsamEvent", Time: at, ProcName: "IMTranscoderAgent"}

@@ -34,7 +34,13 @@ var OutdatedIOS = check.Heuristic{
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(*check.Env) check.Checker { return checker{} }
 
-var _ module.Checkable = (*Module)(nil)
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Info](data) }
+
+var (
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
+)
 
 type checker struct{}
 

@@ -1,6 +1,8 @@
 package sysdiagnoseinfo
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -56,6 +58,15 @@ type Info struct {
 	SystemVersion map[string]any `json:"system_version"`
 	// RemotectlDumpstate is what remotectl_dumpstate.txt says about the phone.
 	RemotectlDumpstate *Dumpstate `json:"remotectl_dumpstate"`
+}
+
+// UnmarshalJSON reads the record back from JSON; the values of system_version keep
+// every digit of their numbers, so that the record is written again as it was.
+func (r *Info) UnmarshalJSON(data []byte) error {
+	type plain Info
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode((*plain)(r))
 }
 
 // Timeline implements module.Timeliner: sysdiagnose_taken at the collection time.

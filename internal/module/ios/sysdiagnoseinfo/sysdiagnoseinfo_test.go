@@ -342,6 +342,7 @@ func TestOutdatedIOS(t *testing.T) {
 				delete(files, dumpPath)
 			}
 			o := run(t, memfs.New(acquire.IOSSysdiagnose, files))
+			moduletest.Reload(t, o, nil, sysdiagnoseinfo.New())
 			if tt.want == "" {
 				if len(o.Alerts) != 0 {
 					t.Fatalf("alerts %+v, want none", o.Alerts)
@@ -376,5 +377,6 @@ func TestSampleAndPlant(t *testing.T) {
 			!strings.Contains(o.Alerts[0].Message, "iOS "+rel.Version) {
 			t.Errorf("seed %d planted: status %+v alerts %+v", seed, o.Status, o.Alerts)
 		}
+		moduletest.Reload(t, o, nil, sysdiagnoseinfo.New())
 	}
 }

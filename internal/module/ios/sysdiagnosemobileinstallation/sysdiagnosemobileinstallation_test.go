@@ -234,6 +234,7 @@ func TestAppIDIndicator(t *testing.T) {
 	if !ok || ev.Action != "uninstall_requested" {
 		t.Errorf("second alert on %v, want the uninstall request", o.Alerts[1].Event)
 	}
+	moduletest.Reload(t, o, ix, sysdiagnosemobileinstallation.New())
 	// False positive: another app, same indicators.
 	clean := fixture.MobileInstallSpec{Created: created}
 	fixture.PlantMobileInstallationApp(&clean, created.Add(-48*time.Hour), "com.evil.trackerlite", "Lite")
@@ -252,6 +253,7 @@ Mon Apr  7 06:13:35 2025 [234] <notice> (0x1) -[MIInstaller performInstallationW
 	if got, want := summary(o.Alerts), []string{"CRITICAL ioc/process"}; !cmp.Equal(got, want) {
 		t.Errorf("alerts %v, want %v", got, want)
 	}
+	moduletest.Reload(t, o, moduletest.Index(string(ioc.Process), "evilhelper"), sysdiagnosemobileinstallation.New())
 	if o := run(t, files, moduletest.Index(string(ioc.Process), "installcoordinationd-helper")); len(o.Alerts) != 0 {
 		t.Errorf("alerts %v for another process name", summary(o.Alerts))
 	}
@@ -268,6 +270,7 @@ func TestDeveloperInstall(t *testing.T) {
 	if !strings.Contains(as[0].Message, "com.example.runner") || as[0].EventTime.IsZero() {
 		t.Errorf("alert %q at %v", as[0].Message, as[0].EventTime)
 	}
+	moduletest.Reload(t, o, nil, sysdiagnosemobileinstallation.New())
 	// False positive: the same app from the App Store.
 	clean := fixture.MobileInstallSpec{Created: created, Events: []fixture.MobileInstallEvent{installAt(fixture.MIAppStoreInstall, created.Add(-3*time.Hour), "com.example.runner", "Runner")}}
 	if o := run(t, fixture.MobileInstallationFiles(clean), nil); len(o.Alerts) != 0 {
@@ -282,6 +285,7 @@ func TestComputerInstall(t *testing.T) {
 	if got, want := summary(o.Alerts), []string{"LOW " + sysdiagnosemobileinstallation.ComputerInstall.ID}; !cmp.Equal(got, want) {
 		t.Fatalf("alerts %v, want %v", got, want)
 	}
+	moduletest.Reload(t, o, nil, sysdiagnosemobileinstallation.New())
 	// False positive: the installation proxy path appearing in another app's name does
 	// not count; an App Store update does not either.
 	clean := fixture.MobileInstallSpec{Created: created, Events: []fixture.MobileInstallEvent{
@@ -301,6 +305,7 @@ func TestShortLivedApp(t *testing.T) {
 	if a := o.Alerts[0]; !strings.Contains(a.Message, "19m44s after it was installed") {
 		t.Errorf("message %q does not give the delay", a.Message)
 	}
+	moduletest.Reload(t, o, nil, sysdiagnosemobileinstallation.New())
 	// False positives: removed after two hours; a placeholder (cancelled download)
 	// removed at once.
 	clean := fixture.MobileInstallSpec{Created: created}

@@ -92,8 +92,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info implements module.Module.
@@ -110,6 +111,10 @@ func (m *Module) Info() module.Info {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable: record_type tells a [Profile], a
+// [ProfileEvent] and a [SettingsEvent] apart.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return decodeRecord(data) }
 
 // Run implements module.Module. Records come file by file in name order: the profile
 // events, the settings events (by setting), then the profiles.

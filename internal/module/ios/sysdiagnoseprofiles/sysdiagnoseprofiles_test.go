@@ -1,6 +1,8 @@
 package sysdiagnoseprofiles_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -36,7 +38,53 @@ const (
 
 func run(t *testing.T, ix *ioc.Index, files fstest.MapFS) *moduletest.Outcome {
 	t.Helper()
-	return moduletest.Run(t, memfs.New(acquire.IOSSysdiagnose, files), ix, sysdiagnoseprofiles.New())
+	return reloaded(t, moduletest.Run(t, memfs.New(acquire.IOSSysdiagnose, files), ix, sysdiagnoseprofiles.New()), ix)
+}
+
+// reloaded checks that the records of o read back, each as the type of its
+// record_type, to the same JSON and raise the same alerts with the indicators ix, as
+// check-iocs would, and returns o.
+func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
+	t.Helper()
+	if o.RecordsJSON == nil {
+		return o
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]string{sysdiagnoseprofiles.TypeProfile: "*sysdiagnoseprofiles.Profile",
+		sysdiagnoseprofiles.TypeProfileEvent: "*sysdiagnoseprofiles.ProfileEvent", sysdiagnoseprofiles.TypeSettingsEvent: "*sysdiagnoseprofiles.SettingsEvent"}
+	for i, raw := range recs {
+		rec, err := sysdiagnoseprofiles.New().DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var head struct {
+			RecordType string `json:"record_type"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprintf("%T", rec); got != types[head.RecordType] {
+			t.Fatalf("record %d (%s) decoded as %s", i, head.RecordType, got)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
+		}
+	}
+	moduletest.Reload(t, o, ix, sysdiagnoseprofiles.New())
+	return o
 }
 
 func runSpec(t *testing.T, ix *ioc.Index, spec fixture.SysdiagnoseProfilesSpec) *moduletest.Outcome {

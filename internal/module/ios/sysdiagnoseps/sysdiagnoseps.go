@@ -76,6 +76,7 @@ package sysdiagnoseps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -112,8 +113,9 @@ type Module struct{}
 func New() *Module { return &Module{} }
 
 var (
-	_ module.Module    = (*Module)(nil)
-	_ module.Checkable = (*Module)(nil)
+	_ module.Module     = (*Module)(nil)
+	_ module.Checkable  = (*Module)(nil)
+	_ module.Reloadable = (*Module)(nil)
 )
 
 // Info implements module.Module.
@@ -130,6 +132,22 @@ func (m *Module) Info() module.Info {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable: a record with an image key is an [Image],
+// any other a process [Record].
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, err
+	}
+	if keys == nil {
+		return nil, errors.New("the record is not a JSON object")
+	}
+	if _, ok := keys["image"]; ok {
+		return module.Decode[Image](data)
+	}
+	return module.Decode[Record](data)
+}
 
 // entry is one process as one listing shows it.
 type entry struct {

@@ -1,6 +1,8 @@
 package sysdiagnoseps_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -26,7 +28,49 @@ const signal = "/private/var/containers/Bundle/Application/6C9C5A92-BC0D-476F-BC
 
 func run(t *testing.T, files fstest.MapFS, ix *ioc.Index) *moduletest.Outcome {
 	t.Helper()
-	return moduletest.Run(t, memfs.New(acquire.IOSSysdiagnose, files), ix, sysdiagnoseps.New())
+	return reloaded(t, moduletest.Run(t, memfs.New(acquire.IOSSysdiagnose, files), ix, sysdiagnoseps.New()), ix)
+}
+
+// reloaded checks that the records of o read back, as processes or images, to the
+// same JSON and raise the same alerts with the indicators ix, as check-iocs would, and
+// returns o.
+func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
+	t.Helper()
+	if o.RecordsJSON == nil {
+		return o
+	}
+	var recs []json.RawMessage
+	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range recs {
+		rec, err := sysdiagnoseps.New().DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		want := "*sysdiagnoseps.Record"
+		if bytes.Contains(raw, []byte(`"image":`)) {
+			want = "*sysdiagnoseps.Image"
+		}
+		if got := fmt.Sprintf("%T", rec); got != want {
+			t.Fatalf("record %d decoded as %s, want %s", i, got, want)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, compact.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, compact.Bytes())
+		}
+	}
+	moduletest.Reload(t, o, ix, sysdiagnoseps.New())
+	return o
 }
 
 func summary(alerts []alert.Alert) []string {

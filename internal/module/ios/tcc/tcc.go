@@ -188,3 +188,14 @@ func (r *Record) isPath() bool {
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable. MVT writes auth_value for the v3 layout
+// only, allowed_value for v1 and v2: a record without auth_value takes its
+// allowed_value, as spytrace's own records of those layouts do.
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	rec, err := module.Decode[Record](data)
+	if r, ok := rec.(*Record); ok && r.AuthValue == "" {
+		r.AuthValue = r.AllowedValue
+	}
+	return rec, err
+}

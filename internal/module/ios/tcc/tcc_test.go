@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -225,6 +226,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, tcc.New())
 		})
 	}
 }
@@ -263,6 +265,7 @@ func TestPathClientSensitive(t *testing.T) {
 			if (len(got) == 1) != tc.want || len(got) > 1 || len(got) != len(o.Alerts) {
 				t.Errorf("alerts %v, want a path-client-sensitive alert: %v", summary(o.Alerts), tc.want)
 			}
+			moduletest.Reload(t, o, nil, tcc.New())
 		})
 	}
 	t.Run("message", func(t *testing.T) {
@@ -272,6 +275,47 @@ func TestPathClientSensitive(t *testing.T) {
 			t.Errorf("alerts %+v, want one MEDIUM with message %q", o.Alerts, want)
 		}
 	})
+}
+
+// TestDecodeMVTRecord reads entries the way MVT writes them for each layout (v3 with
+// auth_value and auth_reason_desc, v1 and v2 with allowed_value and prompt_count) and
+// checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	const (
+		v3       = `{"service": "kTCCServiceMicrophone", "client": "` + implant + `", "client_type": "absolute_path", "auth_value": "allowed", "auth_reason_desc": "system_set", "last_modified": "2021-07-01 11:30:00.000000"}`
+		v2       = `{"service": "kTCCServiceCamera", "client": "` + implant + `", "client_type": "absolute_path", "allowed_value": "allowed", "prompt_count": 1, "last_modified": "2021-07-01 11:30:00.000000"}`
+		v1       = `{"service": "kTCCServiceCamera", "client": "` + implant + `", "client_type": "absolute_path", "allowed_value": "allowed", "prompt_count": 0}`
+		v2Denied = `{"service": "kTCCServiceCamera", "client": "` + implant + `", "client_type": "absolute_path", "allowed_value": "denied", "prompt_count": 1, "last_modified": "2021-07-01 11:30:00.000000"}`
+		bundle   = `{"service": "kTCCServicePhotos", "client": "com.example.stalker", "client_type": "bundle_id", "auth_value": "limited", "auth_reason_desc": "user_set", "last_modified": "2021-07-01 11:30:00.000000"}`
+	)
+	ix := moduletest.Index("processes", "roleaboutd", "app_ids", "com.example.stalker")
+	tests := []struct {
+		name, record string
+		want         []string
+	}{
+		{"v3", v3, []string{"CRITICAL ioc/process 2021-07-01T11:30:00Z", "MEDIUM tcc/path-client-sensitive 2021-07-01T11:30:00Z"}},
+		{"v2", v2, []string{"CRITICAL ioc/process 2021-07-01T11:30:00Z", "MEDIUM tcc/path-client-sensitive 2021-07-01T11:30:00Z"}},
+		{"v1", v1, []string{"CRITICAL ioc/process 0001-01-01T00:00:00Z", "MEDIUM tcc/path-client-sensitive 0001-01-01T00:00:00Z"}},
+		{"v2_denied", v2Denied, []string{"CRITICAL ioc/process 2021-07-01T11:30:00Z"}},
+		{"bundle_id", bundle, []string{"CRITICAL ioc/app_id 2021-07-01T11:30:00Z"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tcc.New()
+			rec, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []alert.Alert
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) { got = append(got, a) })
+			ck := m.NewChecker(check.NewEnv(ix))
+			ck.Check(rec, rep)
+			ck.Finish(rep)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
 
 func TestSampleIsClean(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // Parameters of the co-occurrence window, triangle_check's: a window starts at each
@@ -55,6 +56,9 @@ var CoOccurrence = check.Heuristic{
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(*check.Env) check.Checker { return &checker{} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Event](data) }
 
 // checker reports BackupAgent as records arrive, and gathers every event for the
 // window check at Finish (records arrive in time order; a few thousand at most, since

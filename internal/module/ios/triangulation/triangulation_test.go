@@ -112,6 +112,7 @@ func TestBurst(t *testing.T) {
 	if diff := cmp.Diff(wantRecs, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, triangulation.New())
 }
 
 func TestRealAttachmentIsInnocent(t *testing.T) {
@@ -136,6 +137,7 @@ func TestBackupAgent(t *testing.T) {
 	if diff := cmp.Diff(want, summary(o)); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
+	moduletest.Reload(t, o, nil, triangulation.New())
 }
 
 func TestBackupAgent2IsInnocent(t *testing.T) {

@@ -207,13 +207,27 @@ type Checker struct {
 // NewChecker returns the checker of the module described by k.
 func NewChecker(env *check.Env, k *Kind) *Checker { return &Checker{env: env, kind: k} }
 
+// Decode reads one record of the module described by k back from JSON (for the
+// modules' module.Reloadable). MVT writes folder, url and isodate only: a record
+// without name is checked all the same.
+func Decode(data []byte, k *Kind) (any, error) {
+	rec, err := module.Decode[Record](data)
+	if r, ok := rec.(*Record); ok {
+		r.kind = k
+	}
+	return rec, err
+}
+
 // Check implements check.Checker.
 func (c *Checker) Check(rec any, r *check.Reporter) {
 	o, ok := rec.(*Record)
 	if !ok || o.URL == "" {
 		return
 	}
-	where := fmt.Sprintf("the %s %s (entry %s)", c.kind.Label, o.Folder, o.Name)
+	where := fmt.Sprintf("the %s %s", c.kind.Label, o.Folder)
+	if o.Name != "" {
+		where += fmt.Sprintf(" (entry %s)", o.Name)
+	}
 	c.env.URL(r, alert.Critical, o.URL, where, o.ISODate.Time, o)
 }
 

@@ -67,6 +67,7 @@ func TestIndicators(t *testing.T) {
 	if len(o.Alerts) != 1 || o.Alerts[0].Level.String() != "CRITICAL" || !strings.Contains(o.Alerts[0].Message, "https_track.evil.example_0") {
 		t.Fatalf("alerts %+v", o.Alerts)
 	}
+	moduletest.Reload(t, o, moduletest.Index("domains", "evil.example"), webkitindexeddb.New())
 	o = run(t, moduletest.Index("domains", "evil.example.net"), files)
 	if len(o.Alerts) != 0 {
 		t.Errorf("false positive %+v", o.Alerts)

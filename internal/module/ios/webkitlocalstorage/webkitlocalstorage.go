@@ -75,3 +75,6 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 // NewChecker implements module.Checkable: every origin URL is looked up in the
 // indicators (CRITICAL).
 func (m *Module) NewChecker(env *check.Env) check.Checker { return webkitfolders.NewChecker(env, kind) }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return webkitfolders.Decode(data, kind) }

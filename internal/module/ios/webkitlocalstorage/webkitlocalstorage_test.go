@@ -38,6 +38,7 @@ func TestIndicators(t *testing.T) {
 	if len(o.List(t)) != 21 {
 		t.Errorf("%d records, want 21", len(o.List(t)))
 	}
+	moduletest.Reload(t, o, moduletest.Index("domains", "evil.example"), webkitlocalstorage.New())
 	o = run(t, moduletest.Index("domains", "evil.example.net"), files)
 	if len(o.Alerts) != 0 {
 		t.Errorf("false positive %+v", o.Alerts)

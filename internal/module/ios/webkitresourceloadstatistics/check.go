@@ -5,10 +5,14 @@ import (
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
+
+// DecodeRecord implements module.Reloadable.
+func (m *Module) DecodeRecord(data []byte) (any, error) { return module.Decode[Observation](data) }
 
 // checker looks every registrable domain up in the indicators (CRITICAL, as MVT). A
 // redirect partner is not looked up again in the record of the domain it redirected

@@ -1,6 +1,8 @@
 package webkitresourceloadstatistics
 
 import (
+	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -44,6 +46,32 @@ type Observation struct {
 	TopFrameRedirectsFrom    []string `json:"top_frame_redirects_from"`
 	SubresourceRedirectsTo   []string `json:"subresource_redirects_to"`
 	SubresourceRedirectsFrom []string `json:"subresource_redirects_from"`
+}
+
+// UnmarshalJSON reads an observation written by spytrace or by MVT; had_user_interaction
+// may also be the column's number (0 or 1), as the database stores it.
+func (o *Observation) UnmarshalJSON(data []byte) error {
+	type plain Observation
+	v := struct {
+		*plain
+		HadUserInteraction any `json:"had_user_interaction"`
+	}{plain: (*plain)(o)}
+	err := json.Unmarshal(data, &v)
+	switch x := v.HadUserInteraction.(type) {
+	case bool:
+		o.HadUserInteraction = &x
+	case float64:
+		b := x != 0
+		o.HadUserInteraction = &b
+	case nil:
+		o.HadUserInteraction = nil
+	default:
+		o.HadUserInteraction = nil
+		if err == nil {
+			err = &json.UnmarshalTypeError{Value: module.JSONKind(x), Type: reflect.TypeFor[bool](), Field: "had_user_interaction"}
+		}
+	}
+	return err
 }
 
 // Timeline puts the domain on the timeline when it was last seen, with MVT's event name.

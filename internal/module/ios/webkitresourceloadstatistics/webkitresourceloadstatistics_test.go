@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -379,6 +380,52 @@ func TestIndicators(t *testing.T) {
 					t.Errorf("alert %s %s at %v, want CRITICAL ioc/… at %v", a.Level, a.Check, a.Time(), at)
 				}
 			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			moduletest.Reload(t, o, tc.ix, webkitresourceloadstatistics.New())
+		})
+	}
+}
+
+// TestDecodeMVTRecord reads observations the way MVT writes them (its seven keys, the
+// interaction time and its date when set; no redirect lists) and checks them again.
+func TestDecodeMVTRecord(t *testing.T) {
+	t.Parallel()
+	rec := func(domain string) string {
+		return `{"domain_id": 12, "registrable_domain": "` + domain + `", "last_seen": 1773479813.0, "had_user_interaction": 1,
+			"last_seen_isodate": "2026-03-14 09:16:53.000000", "domain": "` + safari + `", "path": "` + rel + `",
+			"most_recent_user_interaction_time": 1773479813, "most_recent_user_interaction_time_isodate": "2026-03-14 09:16:53.000000"}`
+	}
+	tests := []struct {
+		name, record string
+		want         []string
+	}{
+		{"domain", rec("webadv.co"), []string{`CRITICAL ioc/domain Found a known suspicious domain "webadv.co" in the WebKit resource-load statistics of ` + safari + ` (last seen 2026-03-14 09:16:53 UTC)`}},
+		{"other_domain", rec("webadv.com"), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := webkitresourceloadstatistics.New()
+			r, err := m.DecodeRecord([]byte(tc.record))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The database's number is read as a boolean.
+			if o, ok := r.(*webkitresourceloadstatistics.Observation); !ok || o.HadUserInteraction == nil || !*o.HadUserInteraction {
+				t.Errorf("record %+v, want had_user_interaction true", r)
+			}
+			var got []string
+			rep := check.NewReporter(m.Info().Name, func(a alert.Alert) {
+				msg, _, _ := strings.Cut(a.Message, ", matching")
+				got = append(got, fmt.Sprintf("%s %s %s", a.Level, a.Check, msg))
+				if !a.Time().Equal(t0.Add(-10 * time.Minute)) {
+					t.Errorf("alert at %v", a.Time())
+				}
+			})
+			ck := m.NewChecker(check.NewEnv(moduletest.Index(string(ioc.Domain), "webadv.co")))
+			ck.Check(r, rep)
+			ck.Finish(rep)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}

@@ -1,11 +1,15 @@
 package webkitsessionresourcelog
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/module"
 )
 
 // SuspiciousRedirect is raised for an entry with a top-frame redirect when its domain,
@@ -32,6 +36,77 @@ var SuspiciousRedirect = check.Heuristic{
 // NewChecker implements module.Checkable.
 func (m *Module) NewChecker(env *check.Env) check.Checker { return &checker{env: env} }
 
+// DecodeRecord implements module.Reloadable. spytrace writes a list of entries, each a
+// record; MVT writes one object mapping each log's path to its entries, which is read
+// as one record holding every entry (with its log's path as File).
+func (m *Module) DecodeRecord(data []byte) (any, error) {
+	var probe struct {
+		Origin any `json:"origin"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil && !module.IsFieldTypeError(err) {
+		return nil, err
+	}
+	if _, ok := probe.Origin.(string); ok {
+		return module.Decode[Entry](data)
+	}
+	return decodeMVTLogs(data)
+}
+
+// mvtLogs is MVT's form of the results, read back: the entries of every log.
+type mvtLogs struct {
+	entries []*Entry
+}
+
+// decodeMVTLogs reads MVT's {path: [entry, …], …} object, in the file's order.
+func decodeMVTLogs(data []byte) (*mvtLogs, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("neither an entry nor an object of logs")
+	}
+	logs := &mvtLogs{}
+	var typeErr error
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		file, _ := tok.(string)
+		// Entries are read one by one, so that one with a field of the wrong type
+		// does not stop the reading of the others.
+		var raws []json.RawMessage
+		if err := dec.Decode(&raws); err != nil {
+			if !module.IsFieldTypeError(err) {
+				return nil, err
+			}
+			if typeErr == nil {
+				typeErr = err
+			}
+		}
+		for _, raw := range raws {
+			if string(bytes.TrimSpace(raw)) == "null" {
+				continue
+			}
+			e := &Entry{}
+			if err := json.Unmarshal(raw, e); err != nil {
+				if !module.IsFieldTypeError(err) {
+					return nil, err
+				}
+				if typeErr == nil {
+					typeErr = err
+				}
+			}
+			if e.File == "" {
+				e.File = file
+			}
+			logs.entries = append(logs.entries, e)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	return logs, typeErr
+}
+
 type checker struct{ env *check.Env }
 
 // defaultFile is Safari's log; other files are named in messages.
@@ -41,10 +116,18 @@ const defaultFile = "AppDomain-com.apple.mobilesafari/" + RelativePath
 // SuspiciousRedirect when the origin or a redirect partner matched and the entry has a
 // redirect.
 func (c *checker) Check(rec any, r *check.Reporter) {
-	e, ok := rec.(*Entry)
-	if !ok {
-		return
+	switch v := rec.(type) {
+	case *Entry:
+		c.check(v, r)
+	case *mvtLogs:
+		for _, e := range v.entries {
+			c.check(e, r)
+		}
 	}
+}
+
+// check judges one entry.
+func (c *checker) check(e *Entry, r *check.Reporter) {
 	seen := map[string]bool{}
 	chainHit := false
 	look := func(d, role string, inChain bool) {

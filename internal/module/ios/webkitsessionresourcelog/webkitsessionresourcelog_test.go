@@ -9,6 +9,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -329,6 +330,7 @@ func TestIndicators(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, webkitsessionresourcelog.New())
 		})
 	}
 }
@@ -401,6 +403,7 @@ func TestSuspiciousRedirect(t *testing.T) {
 			if diff := cmp.Diff(tc.want, summary(o.Alerts)); diff != "" {
 				t.Errorf("alerts (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tc.ix, webkitsessionresourcelog.New())
 			for _, a := range o.Alerts {
 				if !a.Time().Equal(at) {
 					t.Errorf("alert at %v, want the entry's last seen %v", a.Time(), at)
@@ -410,6 +413,68 @@ func TestSuspiciousRedirect(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodeMVTRecord reads the results the way MVT writes them: one object mapping
+// each log's path to its entries, "" for a domain list the log lacks, and checks them
+// again.
+func TestDecodeMVTRecord(t *testing.T) {
+	t.Parallel()
+	const (
+		path1 = "private/var/mobile/Containers/Data/Application/0A1B2C3D-0000-4000-8000-000000000001/SystemData/com.apple.SafariViewService/Library/WebKit/WebsiteData/full_browsing_session_resourceLog.plist"
+		path2 = "private/var/mobile/Library/WebClips/0A1B2C3D.webclip/Storage/full_browsing_session_resourceLog.plist"
+		seen  = "2026-03-14 09:16:53"
+	)
+	entry := func(origin, from, to, subresource string) string {
+		return `{"origin": "` + origin + `", "redirect_source": ` + from + `, "redirect_destination": ` + to +
+			`, "subframe_under_origin": "", "subresource_under_origin": ` + subresource +
+			`, "user_interaction": false, "most_recent_interaction": "", "last_seen": "` + seen + `.000000"}`
+	}
+	record := `{
+    "` + path1 + `": [
+        ` + entry("free247downloads.com", `[{"origin": "yahoo.fr", "count": 1}]`, `""`, `""`) + `,
+        ` + entry("bbc.com", `""`, `""`, `[{"origin": "webadv.co", "count": 3}]`) + `
+    ],
+    "` + path2 + `": [
+        ` + entry("bit.ly", `[{"domain": "webadv.co"}]`, `["example-exploit.net"]`, `[]`) + `
+    ]
+}`
+	m := webkitsessionresourcelog.New()
+	rec, err := m.DecodeRecord([]byte(record))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []alert.Alert
+	rep := check.NewReporter(m.Info().Name, func(a alert.Alert) { got = append(got, a) })
+	ck := m.NewChecker(check.NewEnv(moduletest.Index(string(ioc.Domain), "free247downloads.com", string(ioc.Domain), "webadv.co",
+		string(ioc.Domain), "example-exploit.net")))
+	ck.Check(rec, rep)
+	ck.Finish(rep)
+	high := "HIGH " + webkitsessionresourcelog.SuspiciousRedirect.ID + ": HTTP redirect between suspicious domains: "
+	want := []string{
+		`CRITICAL ioc/domain: Found a known suspicious domain "free247downloads.com" in WebKit's session resource log (` + path1 + `, last seen ` + seen + ` UTC)`,
+		high + `SOURCE: "yahoo.fr" → ORIGIN: "free247downloads.com" in ` + path1,
+		`CRITICAL ioc/domain: Found a known suspicious domain "webadv.co" in WebKit's session resource log, as a site under which "bbc.com" was loaded as a resource (` + path1 + `, last seen ` + seen + ` UTC)`,
+		`CRITICAL ioc/domain: Found a known suspicious domain "webadv.co" in WebKit's session resource log, as a domain whose pages redirected the browser to "bit.ly" (` + path2 + `, last seen ` + seen + ` UTC)`,
+		`CRITICAL ioc/domain: Found a known suspicious domain "example-exploit.net" in WebKit's session resource log, as a domain the pages of "bit.ly" redirected the browser to (` + path2 + `, last seen ` + seen + ` UTC)`,
+		high + `SOURCE: "webadv.co" → ORIGIN: "bit.ly" → DESTINATION: "example-exploit.net" in ` + path2,
+	}
+	if diff := cmp.Diff(want, summary(got)); diff != "" {
+		t.Errorf("alerts (-want +got):\n%s", diff)
+	}
+
+	// A domain list of another type is left empty and reported; the entry is still read.
+	bad := `{"` + path1 + `": [` + entry("free247downloads.com", `42`, `""`, `""`) + `]}`
+	rec, err = m.DecodeRecord([]byte(bad))
+	if !module.IsFieldTypeError(err) || rec == nil {
+		t.Fatalf("DecodeRecord(%s) = %v, %v; want the record and a field type error", bad, rec, err)
+	}
+	got = nil
+	ck = m.NewChecker(check.NewEnv(moduletest.Index(string(ioc.Domain), "free247downloads.com")))
+	ck.Check(rec, rep)
+	if len(got) != 1 || got[0].Check != "ioc/domain" {
+		t.Errorf("alerts %v, want the domain alert only", summary(got))
 	}
 }
 

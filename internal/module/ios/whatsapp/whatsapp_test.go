@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spytrace/spytrace/internal/alert"
+	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/fixture"
 	"github.com/spytrace/spytrace/internal/ioc"
 	"github.com/spytrace/spytrace/internal/module"
@@ -220,6 +222,7 @@ func TestSchemaVariants(t *testing.T) {
 			if diff := cmp.Diff(tt.rest, got); diff != "" {
 				t.Errorf("pairs and sessions mismatch (-want +got):\n%s", diff)
 			}
+			roundTrip(t, whatsapp.New(), o.RecordsJSON)
 		})
 	}
 }
@@ -341,6 +344,7 @@ func TestBusiness(t *testing.T) {
 	if !strings.Contains(strings.Join(o.Timeline, "\n"), "Last message in WhatsApp Business chat with 'Customer'") {
 		t.Error("no WhatsApp Business chat on the timeline")
 	}
+	moduletest.Reload(t, o, moduletest.Index("domains", "shop.example"), whatsapp.New())
 }
 
 // TestDuplicateItems keeps one record per message when a message has several media or
@@ -366,6 +370,7 @@ func TestDuplicateItems(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records mismatch (-want +got):\n%s", diff)
 	}
+	roundTrip(t, whatsapp.New(), o.RecordsJSON)
 }
 
 // runWith builds ChatStorage.sqlite from spec, changes it with edit, and runs the
@@ -432,6 +437,7 @@ func TestHostileValues(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sessions mismatch (-want +got):\n%s", diff)
 	}
+	roundTrip(t, whatsapp.New(), o.RecordsJSON)
 }
 
 func TestStates(t *testing.T) {
@@ -606,6 +612,7 @@ func TestChecks(t *testing.T) {
 			if diff := cmp.Diff(tt.want, summarize(o.Alerts)); diff != "" {
 				t.Errorf("alerts mismatch (-want +got):\n%s", diff)
 			}
+			moduletest.Reload(t, o, tt.index, whatsapp.New())
 			for _, a := range o.Alerts {
 				if a.Meaning == "" || a.FalsePositive == "" || a.Advice == "" {
 					t.Errorf("alert %q lacks an explanation", a.Check)
@@ -662,6 +669,7 @@ func TestSample(t *testing.T) {
 	if len(o.Alerts) != 0 {
 		t.Errorf("%d alerts on the innocent sample, first: %s", len(o.Alerts), o.Alerts[0].Message)
 	}
+	roundTrip(t, whatsapp.New(), o.RecordsJSON)
 	if len(o.URLs) == 0 {
 		t.Error("no URL listed from the sample's links")
 	}
@@ -692,6 +700,7 @@ func TestSample(t *testing.T) {
 	if len(got) != 1 || got[0].Check != "ioc/domain" || got[0].Level != "CRITICAL" || got[0].Time != "2026-03-04 09:26:53" {
 		t.Fatalf("alerts %v, want one CRITICAL ioc/domain alert at the planted time", got)
 	}
+	moduletest.Reload(t, o, ix, whatsapp.New())
 	if m := o.Alerts[0].Event.(*whatsapp.Message); m.PK != pk {
 		t.Errorf("alert on message %d, want the planted %d", m.PK, pk)
 	}
@@ -706,5 +715,106 @@ func BenchmarkRun(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		moduletest.Run(b, acq, nil, whatsapp.New())
+	}
+}
+
+// roundTrip decodes each record of a results file with m and checks that it marshals
+// back to the same JSON, as the same Go type.
+func roundTrip(t *testing.T, m module.Reloadable, data []byte) {
+	t.Helper()
+	var recs []json.RawMessage
+	if err := json.Unmarshal(data, &recs); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 {
+		t.Fatal("no records")
+	}
+	for i, raw := range recs {
+		rec, err := m.DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var head struct {
+			RecordType string `json:"record_type"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			t.Fatal(err)
+		}
+		wantType := map[string]string{whatsapp.TypeMessage: "*whatsapp.Message", whatsapp.TypeLIDPair: "*whatsapp.LIDPair",
+			whatsapp.TypeChatSession: "*whatsapp.ChatSession"}[head.RecordType]
+		if got := fmt.Sprintf("%T", rec); got != wantType {
+			t.Fatalf("record %d (%s) decoded as %s, want %s", i, head.RecordType, got, wantType)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d (%T) changed:\n got %s\nwant %s", i, rec, g, want.Bytes())
+		}
+	}
+}
+
+// TestDecodeMVTRecord checks records the way MVT writes them: the ZWAMESSAGE columns,
+// ZAUTHORNAME, ZMEDIAURL, ZCONTENT1, ZCONTENT2, ZMATCHEDTEXT, ZSUMMARY, ZTITLE, isodate
+// and links (left out when a message has none), no record_type on messages; and LID
+// pairs and chat sessions with their record_type.
+func TestDecodeMVTRecord(t *testing.T) {
+	message := func(text, content2, links string) string {
+		return `{"Z_PK": 12, "Z_ENT": 9, "Z_OPT": 3, "ZCHATSESSION": 2, "ZISFROMME": 0, "ZMESSAGESTATUS": 8, "ZMESSAGETYPE": 7,
+			"ZMESSAGEDATE": 795173213.0, "ZSENTDATE": 795173213, "ZFROMJID": "971555019311@s.whatsapp.net", "ZPUSHNAME": "Breaking News",
+			"ZTOJID": null, "ZSTANZAID": "3EB0C4F1", "ZTEXT": "` + text + `", "ZAUTHORNAME": null, "ZMEDIAURL": null,
+			"ZCONTENT1": null, "ZCONTENT2": "` + content2 + `", "ZMATCHEDTEXT": null, "ZSUMMARY": null, "ZTITLE": null,
+			"isodate": "2026-03-14 09:26:53.000000"` + links + `}`
+	}
+	const from = "in a WhatsApp message received from 971555019311@s.whatsapp.net (Breaking News) on 2026-03-14"
+	domainAlert := []alertSummary{{"ioc/domain", "CRITICAL", `Found a known suspicious domain "https://akhbar-almasdar.example/9k2Lp" (through "akhbar-almasdar.example") ` + from +
+		`, matching indicator "akhbar-almasdar.example" from "Test Spyware" (test.stix2)`, "2026-03-14 09:26:53"}}
+	tests := []struct {
+		name     string
+		record   string
+		index    *ioc.Index
+		wantType string
+		want     []alertSummary
+	}{
+		{"links", message("Read this "+attackLink, "", `, "links": ["`+attackLink+`"]`), moduletest.Index("domains", "akhbar-almasdar.example"),
+			"*whatsapp.Message", domainAlert},
+		{"link_in_preview_without_links_key", message("", "redirected to "+attackLink, ""), moduletest.Index("domains", "akhbar-almasdar.example"),
+			"*whatsapp.Message", domainAlert},
+		{"media_server_link_dropped", message("", "", `, "links": ["`+mediaURL+`"]`), moduletest.Index("domains", "whatsapp.net"),
+			"*whatsapp.Message", nil},
+		{"lid_pair", `{"record_type": "lid_phone_number_pair", "lid": "100000000000001", "phone_number": "41791110003",
+			"pair_timestamp": "2026-02-02 09:26:53.000000"}`, moduletest.Index("domains", "akhbar-almasdar.example"), "*whatsapp.LIDPair", nil},
+		{"chat_session", `{"record_type": "chat_session", "session_pk": 2, "contact_jid": "100000000000001@lid", "partner_name": "Léa",
+			"session_type": 0, "archived": 1, "removed": 0, "message_counter": 4, "last_message_date": "2026-03-14 11:26:53.000000",
+			"group_creation_date": null, "first_stored_message_date": "2026-03-14 08:26:53.000000",
+			"last_stored_message_date": "2026-03-14 08:26:53.000000", "stored_message_count": 1,
+			"partner_resolved_phone_number": "+41791110003"}`, moduletest.Index("domains", "akhbar-almasdar.example"), "*whatsapp.ChatSession", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := whatsapp.New()
+			rec, err := m.DecodeRecord([]byte(tt.record))
+			if err != nil {
+				t.Fatalf("DecodeRecord: %v", err)
+			}
+			if got := fmt.Sprintf("%T", rec); got != tt.wantType {
+				t.Errorf("decoded as %s, want %s", got, tt.wantType)
+			}
+			var got []alert.Alert
+			r := check.NewReporter(whatsapp.Name, func(a alert.Alert) { got = append(got, a) })
+			c := m.NewChecker(check.NewEnv(tt.index))
+			c.Check(rec, r)
+			c.Finish(r)
+			if diff := cmp.Diff(tt.want, summarize(got)); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
