@@ -136,6 +136,9 @@ func TestAndroidCheckBugreport(t *testing.T) {
 			if diff := cmp.Diff(bugreportPlanted, foundAlerts(t, out)); diff != "" {
 				t.Errorf("alerts of the %s by module, check and level (-planted +found):\n%s", name, diff)
 			}
+			if name == "zip" {
+				assertRecheckReproduces(t, out, iocs)
+			}
 			assertModulesRan(t, out, acquire.AndroidBugreport)
 			// The phone's zone, from the system properties, converts the wall clocks
 			// of dumpsys and, in the zip, of the entries (a folder has only its files'
@@ -219,6 +222,9 @@ func TestAndroidCheckBackup(t *testing.T) {
 			if diff := cmp.Diff(backupPlanted, foundAlerts(t, out)); diff != "" {
 				t.Errorf("alerts by module, check and level (-planted +found):\n%s", diff)
 			}
+			if c.name == "plain" {
+				assertRecheckReproduces(t, out, iocs)
+			}
 			assertModulesRan(t, out, acquire.AndroidBackup)
 			assertNoSecret(t, password, stdout+stderr, out)
 		})
@@ -298,6 +304,9 @@ func TestAndroidCheckIntrusionLogs(t *testing.T) {
 			}
 			if diff := cmp.Diff(intrusionPlanted, foundAlerts(t, out)); diff != "" {
 				t.Errorf("alerts of the %s by module, check and level (-planted +found):\n%s", name, diff)
+			}
+			if name == "folder" {
+				assertRecheckReproduces(t, out, iocs)
 			}
 			assertModulesRan(t, out, acquire.AndroidIntrusionLogs)
 			// getprop.txt gives the phone's zone: local times stand beside UTC.

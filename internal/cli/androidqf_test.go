@@ -112,6 +112,9 @@ func TestAndroidCheckAndroidQF(t *testing.T) {
 			if diff := cmp.Diff(aqfPlanted(), foundAlerts(t, out)); diff != "" {
 				t.Errorf("alerts by module, check and level (-planted +found):\n%s", diff)
 			}
+			if name == "age" {
+				assertRecheckReproduces(t, out, iocs)
+			}
 			for _, kind := range []acquire.Kind{acquire.AndroidQF, acquire.AndroidBugreport, acquire.AndroidBackup, acquire.AndroidIntrusionLogs} {
 				assertModulesRan(t, out, kind)
 			}

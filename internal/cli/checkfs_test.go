@@ -104,6 +104,9 @@ func TestCheckFS(t *testing.T) {
 			if diff := cmp.Diff(want, found); diff != "" {
 				t.Errorf("alerts of the %s dump by module, check and level (-planted +found):\n%s", name, diff)
 			}
+			if name == "folder" {
+				assertRecheckReproduces(t, out, iocs)
+			}
 			// Every dump module ran and read its artifact; those without checks
 			// (ios_version_history, analytics_ios_versions…) show it by their records.
 			info, err := os.ReadFile(filepath.Join(out, "info.json"))
@@ -206,6 +209,9 @@ func TestCheckSysdiagnose(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, found); diff != "" {
 				t.Errorf("alerts by module, check and level (-planted +found):\n%s", diff)
+			}
+			if name == "folder" {
+				assertRecheckReproduces(t, out, d.Indicators)
 			}
 			info, err := os.ReadFile(filepath.Join(out, "info.json"))
 			if err != nil {

@@ -41,6 +41,9 @@ type env struct {
 	args           []string // the command line, for command.log
 	// askPassword asks for a password without echo; nil when there is no terminal.
 	askPassword func(prompt string) ([]byte, error)
+	// isShortener, when set, replaces the list of URL shorteners that --expand-urls
+	// may contact (tests point it at their own server).
+	isShortener func(link string) bool
 }
 
 // usageError marks errors caused by how spytrace was called.
@@ -151,7 +154,7 @@ func (e *env) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(e.iosCommand(), e.androidCommand(), e.iocsCommand(), e.demoCommand(), e.versionCommand())
+	root.AddCommand(e.iosCommand(), e.androidCommand(), e.checkIOCsCommand(), e.iocsCommand(), e.demoCommand(), e.versionCommand())
 	return root
 }
 

@@ -189,6 +189,7 @@ func TestCheckBackupEndToEnd(t *testing.T) {
 	if diff := cmp.Diff(want, checks); diff != "" {
 		t.Errorf("alerts by module, check and level (-planted +found):\n%s", diff)
 	}
+	assertRecheckReproduces(t, out, d.Indicators)
 	// whatsapp_contacts has no check: its planted contact shows in interaction_c, which
 	// resolves the WhatsApp interaction through it.
 	if data, err := os.ReadFile(filepath.Join(out, "interaction_c.json")); err != nil || !strings.Contains(string(data), `"sender_resolved_name":"Support Desk"`) {
