@@ -16,7 +16,8 @@ import (
 // DecodeRecord must accept both spellings of a record where they differ.
 type Reloadable interface {
 	// DecodeRecord decodes one JSON record of <slug>.json into the value the module's
-	// checks expect. When only some fields had an unexpected JSON type, it returns the
+	// checks expect. The caller hands it one valid JSON value (recheck checks each);
+	// other bytes must give an error, never a panic. When only some fields had an unexpected JSON type, it returns the
 	// record with those fields left empty together with a *json.UnmarshalTypeError,
 	// and the caller decides whether to use it.
 	DecodeRecord(data []byte) (any, error)
@@ -29,6 +30,17 @@ type Reloadable interface {
 // back as they were read.
 func Decode[R any](data []byte) (any, error) {
 	rec := new(R)
+	if u, ok := any(rec).(json.Unmarshaler); ok {
+		// Records that decode themselves (ordered database rows) are handed the bytes
+		// directly: a json.Decoder would scan and copy them first. The bytes are one
+		// valid JSON value (see Reloadable); the record's decoder must still never
+		// fail on others by more than an error.
+		err := u.UnmarshalJSON(data)
+		if err != nil && !IsFieldTypeError(err) {
+			return nil, err
+		}
+		return rec, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	err := dec.Decode(rec)

@@ -2,11 +2,13 @@ package recheck
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime/debug"
 
 	"github.com/spytrace/spytrace/internal/alert"
@@ -87,6 +89,9 @@ func eachRecord(r io.Reader, maxRecord int64, fn func(raw json.RawMessage) error
 	if err != nil {
 		return err
 	}
+	if head, err := br.Peek(3); err == nil && string(head[:2]) == "[\n" && (head[2] == '{' || head[2] == ']') {
+		return eachLine(br, maxRecord, fn)
+	}
 	win := &windowReader{r: br, limit: maxRecord}
 	dec := json.NewDecoder(win)
 	next := func(v *json.RawMessage) error {
@@ -123,6 +128,45 @@ func eachRecord(r io.Reader, maxRecord int64, fn func(raw json.RawMessage) error
 		return err
 	}
 	return fmt.Errorf("not a JSON list or object (starts with %q)", first)
+}
+
+// eachLine reads a list written by spytrace (results.RecordFile): "[", one compact
+// record per line, each but the last followed by a comma, then "]". A line that is not
+// one JSON value ends the reading with an error, as a broken file does.
+func eachLine(br *bufio.Reader, maxRecord int64, fn func(raw json.RawMessage) error) error {
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 0, 64<<10), int(min(maxRecord+1, 1<<31-1))) // the comma
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimRight(sc.Bytes(), " \t\r")
+		if line == 1 {
+			continue // "["
+		}
+		if string(b) == "]" {
+			return nil
+		}
+		b = bytes.TrimSuffix(b, []byte(","))
+		if len(b) == 0 {
+			continue
+		}
+		if int64(len(b)) > maxRecord {
+			return fmt.Errorf("line %d: %w of %d bytes", line, errRecordTooLarge, maxRecord)
+		}
+		if !json.Valid(b) {
+			return fmt.Errorf("line %d is not one JSON record", line)
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return fmt.Errorf("line %d: %w of %d bytes", line+1, errRecordTooLarge, maxRecord)
+	}
+	if sc.Err() != nil {
+		return sc.Err()
+	}
+	return io.ErrUnexpectedEOF
 }
 
 // firstByte returns the first byte that is not white space, without consuming it.
@@ -179,9 +223,12 @@ func CheckRecords(ctx context.Context, m module.Module, env *check.Env, r io.Rea
 		n := res.Records
 		res.Records++
 		rec, err := dec.DecodeRecord(raw)
+		if isNil(rec) && err == nil {
+			err = errors.New("no record")
+		}
 		switch {
 		case err == nil:
-		case module.IsFieldTypeError(err) && rec != nil:
+		case module.IsFieldTypeError(err) && !isNil(rec):
 			if typeErrors++; typeErrors <= 10 {
 				res.problem("record %d: %v (the field was left empty)", n, err)
 			}
@@ -218,6 +265,18 @@ func CheckRecords(ctx context.Context, m module.Module, env *check.Env, r io.Rea
 		res.State = module.OK
 	}
 	return res
+}
+
+// isNil reports whether v is nil or a nil pointer, map or slice in an interface.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // panicError is a panic of a module's checks, recovered.

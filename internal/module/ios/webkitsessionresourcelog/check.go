@@ -49,7 +49,11 @@ func (m *Module) DecodeRecord(data []byte) (any, error) {
 	if _, ok := probe.Origin.(string); ok {
 		return module.Decode[Entry](data)
 	}
-	return decodeMVTLogs(data)
+	logs, err := decodeMVTLogs(data)
+	if logs == nil {
+		return nil, err // not a nil *mvtLogs in an interface: the caller must see no record
+	}
+	return logs, err
 }
 
 // mvtLogs is MVT's form of the results, read back: the entries of every log.
