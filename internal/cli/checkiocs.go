@@ -95,6 +95,10 @@ func (e *env) checkIOCsCommand() *cobra.Command {
 	f.IntVar(&cfg.Workers, "workers", 0, "modules re-checked at once (default: number of CPUs)")
 	f.BoolVar(&cfg.ExpandURLs, "expand-urls", false, "ask URL shorteners where the case's shortened URLs lead (contacts them from this computer: see above)")
 	f.DurationVar(&cfg.URLTimeout, "url-timeout", 10*time.Second, "time allowed to each shortener's answer, with --expand-urls")
+	f.StringVar(&cfg.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (for developers)")
+	f.StringVar(&cfg.MemProfile, "mem-profile", "", "write a Go heap profile at the end of the run to this file (for developers)")
+	_ = f.MarkHidden("cpu-profile")
+	_ = f.MarkHidden("mem-profile")
 	cmd.MarkFlagsMutuallyExclusive("verbose", "quiet")
 	_ = cmd.MarkFlagFilename("iocs", "stix2", "stix", "json")
 	_ = cmd.RegisterFlagCompletionFunc("module", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -169,6 +173,15 @@ func (e *env) checkIOCs(ctx context.Context, cfg checkIOCsConfig, args []string)
 	if failNone {
 		tmpl.FailLevel = "NONE"
 	}
+	stopProfiles, err := startProfiles(cfg.checkConfig)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopProfiles(); err != nil {
+			log.Warn("write profiles: " + err.Error())
+		}
+	}()
 	failed, severe := 0, 0
 	for _, dir := range cases {
 		if ctx.Err() != nil {
