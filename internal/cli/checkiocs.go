@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -182,20 +181,21 @@ func (e *env) checkIOCs(ctx context.Context, cfg checkIOCsConfig, args []string)
 			log.Warn("write profiles: " + err.Error())
 		}
 	}()
+	job := recheckJob{mods: mods, env: env, expander: x, info: tmpl, workers: cfg.Workers, now: e.now()}
 	failed, severe := 0, 0
 	for _, dir := range cases {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		line, newSevere, err := e.recheckCase(ctx, dir, mods, env, x, tmpl, cfg, failLevel)
+		c, o, out, err := job.run(ctx, dir)
 		if err != nil {
 			failed++
 			fmt.Fprintf(e.stdout, "%s: not re-checked: %s\n", safetext.Terminal(dir), safetext.Terminal(err.Error()))
 			continue
 		}
-		fmt.Fprintln(e.stdout, safetext.Terminal(line))
+		fmt.Fprintln(e.stdout, safetext.Terminal(summaryLine(dir, c, o, out)))
 		if !failNone {
-			severe += newSevere
+			severe += o.NewCounts.AtLeast(failLevel)
 		}
 	}
 	if len(cases) > 1 {
@@ -211,42 +211,47 @@ func (e *env) checkIOCs(ctx context.Context, cfg checkIOCsConfig, args []string)
 	return nil
 }
 
-// recheckCase re-checks one results folder and returns its summary line and the number
-// of its new alerts at or above the fail level.
-func (e *env) recheckCase(ctx context.Context, dir string, mods []module.Module, env *check.Env, x *unshorten.Expander,
-	tmpl recheck.Info, cfg checkIOCsConfig, failLevel alert.Level) (string, int, error) {
-	c, err := recheck.Open(dir, mods)
+// recheckJob is what every case of one check-iocs run is re-checked with.
+type recheckJob struct {
+	mods     []module.Module
+	env      *check.Env
+	expander *unshorten.Expander // nil without --expand-urls
+	info     recheck.Info        // the template of each re-check's info.json
+	workers  int
+	now      time.Time
+}
+
+// run re-checks one results folder and writes its re-check folder, whose path it
+// returns.
+func (j *recheckJob) run(ctx context.Context, dir string) (*recheck.Case, *recheck.Outcome, string, error) {
+	c, err := recheck.Open(dir, j.mods)
 	if err != nil {
-		return "", 0, err
+		return nil, nil, "", err
 	}
-	o, err := c.Check(ctx, recheck.Options{Env: env, Workers: cfg.Workers})
+	o, err := c.Check(ctx, recheck.Options{Env: j.env, Workers: j.workers})
 	if err != nil {
-		return "", 0, err
+		return nil, nil, "", err
 	}
-	if x != nil {
-		urls, err := c.Shortened(x)
+	info := j.info
+	if j.expander != nil {
+		urls, err := c.Shortened(j.expander)
 		if err != nil {
-			tmpl.Problems = append(tmpl.Problems, err.Error())
+			info.Problems = append(info.Problems, err.Error())
 		}
-		o.ExpandURLs(ctx, urls, x, env, 4)
+		o.ExpandURLs(ctx, urls, j.expander, j.env, 4)
 	}
-	var notes []string
-	for _, m := range o.Modules {
-		if m.State == module.Failed || m.State == module.Partial {
-			notes = append(notes, fmt.Sprintf("%s %s: %s", m.Module, m.State, m.Reason))
-		}
-	}
-	out, err := o.Write(tmpl, e.now())
+	out, err := o.Write(info, j.now)
 	if err != nil {
-		return "", 0, fmt.Errorf("write the re-check: %w", err)
+		return nil, nil, "", fmt.Errorf("write the re-check: %w", err)
 	}
-	rel := out
-	if r, err := filepath.Rel(dir, out); err == nil {
-		rel = filepath.Join(dir, r)
-	}
+	return c, o, out, nil
+}
+
+// summaryLine is the line check-iocs prints for a case it re-checked.
+func summaryLine(dir string, c *recheck.Case, o *recheck.Outcome, out string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s %s, %d records of %d modules: %d alerts, %d new", dir, c.Producer, c.Platform, o.Records(), len(o.Modules), o.Counts.Total(), o.NewCounts.Total())
-	if n := o.NewCounts.Total(); n > 0 {
+	if o.NewCounts.Total() > 0 {
 		var lv []string
 		for i := len(alert.Levels) - 1; i >= 0; i-- {
 			if k := o.NewCounts[alert.Levels[i]]; k > 0 {
@@ -258,12 +263,14 @@ func (e *env) recheckCase(ctx context.Context, dir string, mods []module.Module,
 	if o.URLs != nil {
 		fmt.Fprintf(&b, ", %d shortened URLs expanded", len(o.URLs))
 	}
-	if len(notes) > 0 {
-		fmt.Fprintf(&b, "; %s", strings.Join(notes, "; "))
+	for _, m := range o.Modules {
+		if m.State == module.Failed || m.State == module.Partial {
+			fmt.Fprintf(&b, "; %s %s: %s", m.Module, m.State, m.Reason)
+		}
 	}
-	fmt.Fprintf(&b, " -> %s", rel)
+	fmt.Fprintf(&b, " -> %s", out)
 	if c.Date != "" {
 		fmt.Fprintf(&b, " (first checked %s UTC)", c.Date)
 	}
-	return b.String(), o.NewCounts.AtLeast(failLevel), nil
+	return b.String()
 }
