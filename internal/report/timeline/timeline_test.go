@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/spytrace/spytrace/internal/report/timeline"
 )
 
@@ -60,5 +62,31 @@ func TestSpillMatchesInMemory(t *testing.T) {
 	}
 	if small.Len() != 20000 {
 		t.Errorf("Len = %d", small.Len())
+	}
+}
+
+func TestReadBack(t *testing.T) {
+	evs := []timeline.Event{
+		{Time: time.Date(2026, 3, 4, 9, 32, 53, 0, time.UTC), Plugin: "SMS", Event: "sms_received", Description: "=HYPERLINK(\"x\") \"quoted\"\nsecond line"},
+		{Time: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Plugin: "Manifest", Event: "file_created", Description: "'plain apostrophe"},
+	}
+	s := timeline.NewSpool(t.TempDir(), 0)
+	for _, e := range evs {
+		s.Add(e)
+	}
+	csv := write(t, s)
+	var got []timeline.Event
+	if err := timeline.Read(strings.NewReader(csv), func(e timeline.Event) error { got = append(got, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// The spool sorts by time.
+	want := []timeline.Event{evs[1], evs[0]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("read back (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"\"UTC Timestamp\",\"Plugin\"\r\n", "\"a\",\"b\",\"c\",\"d\"\r\n\"x\"\r\n", "\"a\",\"b\",\"c\",\"d\"\r\n\"" + strings.Repeat("x", timeline.MaxRowBytes+10)} {
+		if err := timeline.Read(strings.NewReader(bad), func(timeline.Event) error { return nil }); err == nil {
+			t.Errorf("no error for %.60q", bad)
+		}
 	}
 }
