@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -40,6 +41,7 @@ type checkConfig struct {
 	ListModules   bool
 	Verbose       bool
 	Quiet         bool
+	JSONLog       bool
 	Workers       int
 	CPUProfile    string
 	MemProfile    string
@@ -63,6 +65,7 @@ func (c *checkConfig) registerCommon(cmd *cobra.Command) {
 	f.BoolVarP(&c.ListModules, "list-modules", "l", false, "list the modules and exit")
 	f.BoolVarP(&c.Verbose, "verbose", "v", false, "show debug messages")
 	f.BoolVarP(&c.Quiet, "quiet", "q", false, "show only warnings, errors and the final summary")
+	f.BoolVar(&c.JSONLog, "json-log", false, "write the messages on stderr as JSON lines, for scripts (no progress line)")
 	f.IntVar(&c.Workers, "workers", 0, "modules run at once (default: number of CPUs)")
 	f.StringVar(&c.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (for developers)")
 	f.StringVar(&c.MemProfile, "mem-profile", "", "write a Go heap profile at the end of the run to this file (for developers)")
@@ -193,7 +196,10 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 	if err != nil {
 		return usageError{err}
 	}
-	console := e.consoleHandler(cfg)
+	live := &engine.Live{}
+	consoleOut, stopProgress := e.startProgress(cfg, live)
+	defer stopProgress()
+	console := e.consoleHandlerTo(consoleOut, cfg)
 	log := slog.New(console)
 
 	// Indicators load while the evidence opens: both take seconds on large inputs.
@@ -269,21 +275,22 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 	if failNone {
 		info.FailLevel = "NONE"
 	}
-	progress := func(done, total int, st module.Status) {
-		if cfg.Quiet {
-			return
-		}
-		line := fmt.Sprintf("[%*d/%d] %-32s %-8s", len(fmt.Sprint(total)), done, total, st.Module, st.State)
-		switch st.State {
-		case module.Skipped, module.Failed:
-			line += " " + st.Reason
-		default:
-			line += fmt.Sprintf(" %d records, %d alerts (%s)", st.Records, st.Alerts, st.Duration.Round(msRound))
-			if st.State == module.Partial {
-				line += ": " + st.Reason
+	var progress func(done, total int, st module.Status)
+	if cfg.Verbose && !cfg.JSONLog {
+		// One line per module, for those who asked for details.
+		progress = func(done, total int, st module.Status) {
+			line := fmt.Sprintf("[%*d/%d] %-32s %-8s", len(fmt.Sprint(total)), done, total, st.Module, st.State)
+			switch st.State {
+			case module.Skipped, module.Failed:
+				line += " " + st.Reason
+			default:
+				line += fmt.Sprintf(" %d records, %d alerts (%s)", st.Records, st.Alerts, st.Duration.Round(msRound))
+				if st.State == module.Partial {
+					line += ": " + st.Reason
+				}
 			}
+			fmt.Fprintf(consoleOut, "spytrace: %s\n", safetext.Terminal(line))
 		}
-		fmt.Fprintf(e.stderr, "spytrace: %s\n", safetext.Terminal(line))
 	}
 	stopProfiles, err := startProfiles(cfg)
 	if err != nil {
@@ -299,14 +306,20 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 		Console:     console,
 		Workers:     cfg.Workers,
 		Progress:    progress,
+		Live:        live,
 	})
+	stopProgress()
 	if err := stopProfiles(); err != nil {
 		runLog.Warn("write profiles: " + err.Error())
 	}
 	if res == nil {
 		return runErr
 	}
-	e.summary(fileLog, res, dir.Path(), failLevel, failNone)
+	if cfg.JSONLog {
+		e.jsonSummary(log, res, dir.Path(), failLevel, failNone)
+	} else {
+		e.summary(fileLog, res, dir.Path(), failLevel, failNone)
+	}
 	if runErr != nil {
 		return runErr
 	}
@@ -326,7 +339,11 @@ func parseFailLevel(s string) (alert.Level, bool, error) {
 	return l, false, err
 }
 
-func (e *env) consoleHandler(cfg checkConfig) slog.Handler {
+func (e *env) consoleHandler(cfg checkConfig) slog.Handler { return e.consoleHandlerTo(e.stderr, cfg) }
+
+// consoleHandlerTo is the console log of a check, written to w (stderr, or the progress
+// line that wraps it).
+func (e *env) consoleHandlerTo(w io.Writer, cfg checkConfig) slog.Handler {
 	level := slog.LevelInfo
 	switch {
 	case cfg.Verbose:
@@ -334,7 +351,10 @@ func (e *env) consoleHandler(cfg checkConfig) slog.Handler {
 	case cfg.Quiet:
 		level = slog.LevelWarn
 	}
-	return logx.NewConsole(e.stderr, level)
+	if cfg.JSONLog {
+		return logx.NewJSON(w, level)
+	}
+	return logx.NewConsole(w, level)
 }
 
 // indicatorPaths gathers the indicator sources: --iocs, then SPYTRACE_IOCS, then the
@@ -493,6 +513,30 @@ func (e *env) summary(log *slog.Logger, res *engine.Result, dir string, failLeve
 }
 
 const maxShown = 20
+
+// jsonSummary is the summary of a check as one JSON log record (--json-log).
+func (e *env) jsonSummary(log *slog.Logger, res *engine.Result, dir string, failLevel alert.Level, failNone bool) {
+	attrs := []any{"results", dir}
+	for _, l := range alert.Levels {
+		attrs = append(attrs, "alerts_"+strings.ToLower(l.String()), res.Counts[l])
+	}
+	var failed, partial []string
+	for _, st := range res.Statuses {
+		switch st.State {
+		case module.Failed:
+			failed = append(failed, st.Module)
+		case module.Partial:
+			partial = append(partial, st.Module)
+		}
+	}
+	attrs = append(attrs, "modules_failed", strings.Join(failed, ","), "modules_partial", strings.Join(partial, ","))
+	exit := ExitClean
+	if !failNone && res.Counts.AtLeast(failLevel) > 0 {
+		exit = ExitAlerts
+	}
+	attrs = append(attrs, "exit_status", exit)
+	log.Info("summary", attrs...)
+}
 
 // startProfiles starts the developer profiles asked for; the returned function writes
 // them.

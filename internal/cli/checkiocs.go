@@ -91,6 +91,7 @@ func (e *env) checkIOCsCommand() *cobra.Command {
 	f.StringArrayVarP(&cfg.Modules, "module", "m", nil, "re-check only this module (repeatable)")
 	f.BoolVarP(&cfg.Verbose, "verbose", "v", false, "show debug messages")
 	f.BoolVarP(&cfg.Quiet, "quiet", "q", false, "show only warnings, errors and the summary lines")
+	f.BoolVar(&cfg.JSONLog, "json-log", false, "write the messages on stderr as JSON lines, for scripts")
 	f.IntVar(&cfg.Workers, "workers", 0, "modules re-checked at once (default: number of CPUs)")
 	f.BoolVar(&cfg.ExpandURLs, "expand-urls", false, "ask URL shorteners where the case's shortened URLs lead (contacts them from this computer: see above)")
 	f.DurationVar(&cfg.URLTimeout, "url-timeout", 10*time.Second, "time allowed to each shortener's answer, with --expand-urls")

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/spytrace/spytrace/internal/safetext"
 	"github.com/spytrace/spytrace/internal/version"
@@ -41,6 +42,8 @@ type env struct {
 	args           []string // the command line, for command.log
 	// askPassword asks for a password without echo; nil when there is no terminal.
 	askPassword func(prompt string) ([]byte, error)
+	// stderrTTY says stderr is a terminal: live progress is shown only then.
+	stderrTTY bool
 	// isShortener, when set, replaces the list of URL shorteners that --expand-urls
 	// may contact (tests point it at their own server).
 	isShortener func(link string) bool
@@ -63,6 +66,9 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	home, _ := os.UserHomeDir()
 	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now, home: home, askPassword: terminalPrompt(os.Stderr)}
+	if f, ok := stderr.(*os.File); ok {
+		e.stderrTTY = term.IsTerminal(int(f.Fd()))
+	}
 	return e.run(ctx, args)
 }
 

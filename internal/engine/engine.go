@@ -92,6 +92,8 @@ type Config struct {
 	Limits  Limits
 	// Progress, when set, is called after each module ends.
 	Progress func(done, total int, st module.Status)
+	// Live, when set, is kept up to date while the run goes on, for a progress display.
+	Live *Live
 }
 
 // Result is what a run found.
@@ -141,7 +143,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		tmp:    tmp,
 		spool:  timeline.NewSpool(tmp, 0),
 		urls:   results.NewURLSpool(tmp),
-		reads:  newReadSet(),
+		reads:  newReadSet(cfg.Live),
 		retain: map[string]bool{},
 		kept:   map[string][]any{},
 	}
@@ -161,6 +163,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		for _, dep := range m.Info().Requires {
 			r.retain[dep] = true
 		}
+	}
+	if cfg.Live != nil {
+		cfg.Live.total.Store(int64(len(cfg.Modules)))
 	}
 	outcomes := r.schedule(ctx)
 
@@ -265,7 +270,9 @@ func (r *run) schedule(ctx context.Context) []outcome {
 				i := next()
 				started++
 				mu.Unlock()
+				r.cfg.Live.start(jobs[i].m.Info().Name)
 				o := r.runModule(ctx, jobs[i])
+				r.cfg.Live.end(jobs[i].m.Info().Name)
 				mu.Lock()
 				outs[i], done[i] = o, true
 				completed++

@@ -382,3 +382,35 @@ func TestShortenedURLs(t *testing.T) {
 		t.Errorf("urls.json = %s", data)
 	}
 }
+
+// TestLive follows a run through Live: every module counted, the files read and the
+// bytes hashed.
+func TestLive(t *testing.T) {
+	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := &engine.Live{}
+	if s := live.Snapshot(); s.ModulesTotal != 0 || s.Hashing {
+		t.Errorf("before the run: %+v", s)
+	}
+	res, err := engine.Run(context.Background(), engine.Config{
+		Acquisition: acquisition(), Modules: modules(), Results: dir, Workers: 2, Live: live,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size int64
+	for _, h := range res.Hashes {
+		size += h.Size
+	}
+	s := live.Snapshot()
+	if s.ModulesTotal != len(modules()) || s.ModulesDone != s.ModulesTotal || len(s.Running) != 0 ||
+		s.FilesRead != int64(len(res.Hashes)) || !s.Hashing || s.BytesHashed != size || size == 0 {
+		t.Errorf("after the run: %+v (hashes %d files, %d bytes)", s, len(res.Hashes), size)
+	}
+	var none *engine.Live
+	if s := none.Snapshot(); s.ModulesTotal != 0 {
+		t.Errorf("nil Live: %+v", s)
+	}
+}

@@ -145,6 +145,7 @@ func (c *dbCache) closeAll() {
 type readSet struct {
 	mu    sync.Mutex
 	files map[string]*readFile
+	live  *Live
 }
 
 type readFile struct {
@@ -152,7 +153,7 @@ type readFile struct {
 	sha256 string
 }
 
-func newReadSet() *readSet { return &readSet{files: map[string]*readFile{}} }
+func newReadSet(live *Live) *readSet { return &readSet{files: map[string]*readFile{}, live: live} }
 
 func (r *readSet) add(name string, size int64, sum string) {
 	r.mu.Lock()
@@ -161,6 +162,7 @@ func (r *readSet) add(name string, size int64, sum string) {
 	if f == nil {
 		f = &readFile{size: size}
 		r.files[name] = f
+		r.live.fileRead()
 	}
 	if sum != "" && f.sha256 == "" {
 		f.sha256, f.size = sum, size

@@ -84,6 +84,9 @@ func (r *run) hashReads() []results.Hash {
 	}
 	r.reads.mu.Unlock()
 	sort.Strings(names)
+	if r.cfg.Live != nil {
+		r.cfg.Live.hashing.Store(true)
+	}
 	out := make([]results.Hash, len(names))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -116,6 +119,7 @@ func (r *run) hashOne(name string) results.Hash {
 	h.Size, h.SHA256 = f.size, f.sha256
 	r.reads.mu.Unlock()
 	if h.SHA256 != "" {
+		r.cfg.Live.hashedBytes(h.Size) // hashed as it was read
 		return h
 	}
 	file, err := r.cfg.Acquisition.Open(name)
@@ -126,11 +130,23 @@ func (r *run) hashOne(name string) results.Hash {
 	}
 	defer file.Close()
 	sum := sha256.New()
-	n, err := io.Copy(sum, file)
+	n, err := io.Copy(sum, &countingReader{r: file, live: r.cfg.Live})
 	if err != nil {
 		h.Error = fmt.Sprintf("not hashed: %v", err)
 		return h
 	}
 	h.Size, h.SHA256 = n, hex.EncodeToString(sum.Sum(nil))
 	return h
+}
+
+// countingReader adds the bytes read to Live's hashed bytes as they are hashed.
+type countingReader struct {
+	r    io.Reader
+	live *Live
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.live.hashedBytes(int64(n))
+	return n, err
 }

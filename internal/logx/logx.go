@@ -6,6 +6,7 @@ package logx
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -151,5 +152,46 @@ func formatConsole(b *strings.Builder, r slog.Record, logger string, attrs []slo
 	}
 	b.WriteString(safetext.Terminal(r.Message))
 	appendAttrs(b, attrs)
+	b.WriteByte('\n')
+}
+
+// NewJSON returns a handler for stderr in scripts (--json-log): one JSON object per
+// line with "time" (RFC 3339, UTC), "level", "logger", "msg" and the attributes. Text
+// from evidence is neutralised as on the console: JSON escapes C0 controls but not the
+// C1 and bidirectional characters a terminal or a log viewer may still obey.
+func NewJSON(w io.Writer, min slog.Leveler) slog.Handler {
+	return &handler{out: &lockedWriter{w: w}, level: min, format: formatJSON}
+}
+
+func formatJSON(b *strings.Builder, r slog.Record, logger string, attrs []slog.Attr) {
+	obj := map[string]any{
+		"level": r.Level.String(),
+		"msg":   safetext.Terminal(r.Message),
+	}
+	if !r.Time.IsZero() {
+		obj["time"] = r.Time.UTC().Format(time.RFC3339Nano)
+	}
+	if logger != "" {
+		obj["logger"] = safetext.Terminal(logger)
+	}
+	for _, a := range attrs {
+		key := safetext.Terminal(a.Key)
+		if _, taken := obj[key]; taken {
+			key = "attr." + key
+		}
+		switch v := a.Value.Resolve(); v.Kind() {
+		case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool:
+			obj[key] = v.Any()
+		case slog.KindTime:
+			obj[key] = v.Time().UTC().Format(time.RFC3339Nano)
+		default:
+			obj[key] = safetext.Terminal(v.String())
+		}
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		data, _ = json.Marshal(map[string]string{"level": r.Level.String(), "msg": "unprintable log record"})
+	}
+	b.Write(data)
 	b.WriteByte('\n')
 }
