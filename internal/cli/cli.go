@@ -161,7 +161,31 @@ func (e *env) rootCommand() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(e.iosCommand(), e.androidCommand(), e.checkIOCsCommand(), e.iocsCommand(), e.demoCommand(), e.versionCommand())
+	root.SetOut(e.stdout) // before the completion commands, which keep the writer they see
+	root.SetErr(e.stderr)
+	addCompletionExamples(root)
 	return root
+}
+
+// addCompletionExamples gives cobra's completion commands examples like every other
+// command's.
+func addCompletionExamples(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	examples := map[string]string{
+		"bash":       "  # This shell only\n  source <(spytrace completion bash)\n  # Every new shell (Debian, Ubuntu)\n  spytrace completion bash | sudo tee /etc/bash_completion.d/spytrace",
+		"zsh":        "  # Every new shell\n  spytrace completion zsh > \"${fpath[1]}/_spytrace\"",
+		"fish":       "  spytrace completion fish > ~/.config/fish/completions/spytrace.fish",
+		"powershell": "  spytrace completion powershell | Out-String | Invoke-Expression",
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = "  spytrace completion bash > /etc/bash_completion.d/spytrace\n  spytrace completion zsh > \"${fpath[1]}/_spytrace\""
+		for _, sub := range c.Commands() {
+			sub.Example = examples[sub.Name()]
+		}
+	}
 }
 
 func (e *env) versionCommand() *cobra.Command {

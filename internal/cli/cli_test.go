@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/fixture"
@@ -498,5 +499,29 @@ func TestCleanTwinRaisesNoSevereAlert(t *testing.T) {
 		if lv := a["level"]; lv == "HIGH" || lv == "CRITICAL" {
 			t.Errorf("severe alert on the clean twin: %v", a["message"])
 		}
+	}
+}
+
+// TestEveryCommandHasExamples walks the command tree: every command and group shows
+// examples in its --help, and a long description where it takes arguments.
+func TestEveryCommandHasExamples(t *testing.T) {
+	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: func(string) string { return "" }, now: time.Now}
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" {
+			return
+		}
+		n++
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("%q has no examples in its --help", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(e.rootCommand())
+	if n < 15 {
+		t.Errorf("only %d commands walked", n)
 	}
 }
