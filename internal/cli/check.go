@@ -24,6 +24,7 @@ import (
 	"github.com/spytrace/spytrace/internal/logx"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/list"
+	"github.com/spytrace/spytrace/internal/report/html"
 	"github.com/spytrace/spytrace/internal/report/results"
 	"github.com/spytrace/spytrace/internal/safetext"
 	"github.com/spytrace/spytrace/internal/timefmt"
@@ -315,6 +316,11 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 	if res == nil {
 		return runErr
 	}
+	if runErr == nil || errors.Is(runErr, engine.ErrInterrupted) {
+		if err := writeReport(dir.Path(), dir.File(ReportFile), html.Options{}); err != nil {
+			runLog.Warn("the HTML report could not be written: " + err.Error())
+		}
+	}
 	if cfg.JSONLog {
 		e.jsonSummary(log, res, dir.Path(), failLevel, failNone)
 	} else {
@@ -501,6 +507,9 @@ func (e *env) summary(log *slog.Logger, res *engine.Result, dir string, failLeve
 		fmt.Fprintf(w, "spytrace: warning: %d modules read only part of their artifact: %s (see info.json)\n", len(partial), strings.Join(partial, ", "))
 	}
 	fmt.Fprintf(w, "spytrace: results in %s\n", dir)
+	if _, err := os.Stat(filepath.Join(dir, ReportFile)); err == nil {
+		fmt.Fprintf(w, "spytrace: open %s in a browser to read the report\n", filepath.Join(dir, ReportFile))
+	}
 	switch {
 	case res.Counts.AtLeast(alert.High) > 0:
 		fmt.Fprintln(w, "spytrace: HIGH or CRITICAL alerts need an experienced analyst's review before anyone is told the phone is compromised.")

@@ -160,7 +160,7 @@ func (e *env) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(e.iosCommand(), e.androidCommand(), e.checkIOCsCommand(), e.iocsCommand(), e.demoCommand(), e.versionCommand())
+	root.AddCommand(e.iosCommand(), e.androidCommand(), e.checkIOCsCommand(), e.reportCommand(), e.exportCommand(), e.iocsCommand(), e.demoCommand(), e.versionCommand())
 	root.SetOut(e.stdout) // before the completion commands, which keep the writer they see
 	root.SetErr(e.stderr)
 	addCompletionExamples(root)
