@@ -247,7 +247,7 @@ func Find(path string, mods []module.Module) ([]string, error) {
 	entries := 0
 	var walk func(dir string, depth int) error
 	walk = func(dir string, depth int) error {
-		if isResults(dir, mods) {
+		if IsResults(dir, mods) {
 			found = append(found, dir)
 			return nil
 		}
@@ -281,9 +281,9 @@ func Find(path string, mods []module.Module) ([]string, error) {
 	return found, nil
 }
 
-// isResults reports whether dir looks like a results folder: an info.json of spytrace
+// IsResults reports whether dir looks like a results folder: an info.json of spytrace
 // or MVT, or the <slug>.json of a known module.
-func isResults(dir string, mods []module.Module) bool {
+func IsResults(dir string, mods []module.Module) bool {
 	if data, err := readHead(filepath.Join(dir, "info.json"), 1<<20); err == nil {
 		if bytes.Contains(data, []byte(`"mvt_version"`)) || bytes.Contains(data, []byte(`"tool": "spytrace"`)) || bytes.Contains(data, []byte(`"tool":"spytrace"`)) {
 			return true

@@ -230,27 +230,37 @@ type readerAtCloser struct {
 const maxAcquisitionJSON = 1 << 20
 
 func (c *Collection) readAcquisition() {
-	f, err := c.FS.Open("acquisition.json")
+	a, err := readAcquisitionJSON(c.FS)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		c.problem("acquisition_json", "the collection has no acquisition.json: checks that compare with the acquisition date cannot run")
+	case err != nil:
+		c.problem("acquisition_json", err.Error())
+	default:
+		c.acquisition = a
+	}
+}
+
+// readAcquisitionJSON reads and decodes acquisition.json at the top of fsys; its errors
+// say what went wrong in words for info.json (fs.ErrNotExist when there is none).
+func readAcquisitionJSON(fsys fs.FS) (*Acquisition, error) {
+	f, err := fsys.Open("acquisition.json")
 	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			c.problem("acquisition_json", fmt.Sprintf("acquisition.json cannot be read: %v", err))
-		} else {
-			c.problem("acquisition_json", "the collection has no acquisition.json: checks that compare with the acquisition date cannot run")
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
 		}
-		return
+		return nil, fmt.Errorf("acquisition.json cannot be read: %v", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxAcquisitionJSON+1))
 	if err != nil || len(data) > maxAcquisitionJSON {
-		c.problem("acquisition_json", fmt.Sprintf("acquisition.json cannot be read whole (%v)", err))
-		return
+		return nil, fmt.Errorf("acquisition.json cannot be read whole (%v)", err)
 	}
 	var a Acquisition
 	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&a); err != nil {
-		c.problem("acquisition_json", fmt.Sprintf("acquisition.json is not what androidqf writes: %v", err))
-		return
+		return nil, fmt.Errorf("acquisition.json is not what androidqf writes: %v", err)
 	}
-	c.acquisition = &a
+	return &a, nil
 }
 
 func (c *Collection) problem(kind, msg string) {
