@@ -155,51 +155,65 @@ Indicators, results folder and exit statuses are those of "spytrace ios check-ba
 // androidArchiveCommands are the commands on folder-or-zip Android inputs.
 func (e *env) androidArchiveCommands() []*cobra.Command {
 	type spec struct {
-		use, short, long, example, what string
-		kind                            acquire.Kind
-		open                            func(ctx context.Context, target string) (acquire.Acquisition, map[string]any, error)
+		use, short, long, example string
+		check                     archiveCheck
 	}
 	specs := []spec{
 		{"check-bugreport [flags] BUGREPORT", "Check an Android bug report (zip or folder)", checkBugreportLong,
 			`  spytrace android check-bugreport --iocs pegasus.stix2 --output results/ bugreport-2026-03-14.zip
-  spytrace android check-bugreport -i indicators/ -o results/ bugreport-folder/`,
-			"Android bug report", acquire.AndroidBugreport, openBugreport},
+  spytrace android check-bugreport -i indicators/ -o results/ bugreport-folder/`, bugreportCheck},
 		{"check-intrusion-logs [flags] LOGS", "Check Android 16 intrusion logs (folder or zip)", checkIntrusionLogsLong,
-			`  spytrace android check-intrusion-logs --iocs stalkerware.stix2 --output results/ intrusion_logs.zip`,
-			"Android intrusion logs", acquire.AndroidIntrusionLogs, openIntrusionLogs},
+			`  spytrace android check-intrusion-logs --iocs stalkerware.stix2 --output results/ intrusion_logs.zip`, intrusionLogsCheck},
 	}
 	var cmds []*cobra.Command
 	for _, sp := range specs {
 		var cfg checkConfig
-		command := "android " + strings.Fields(sp.use)[0]
 		cmd := &cobra.Command{
 			Use: sp.use, Short: sp.short, Long: sp.long, Example: sp.example,
 			Args: func(cmd *cobra.Command, args []string) error {
 				if cfg.ListModules {
 					return nil
 				}
-				return exactArgs(1, "the path of one "+strings.ToLower(sp.what))(cmd, args)
+				return exactArgs(1, "the path of one "+strings.ToLower(sp.check.what))(cmd, args)
 			},
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if cfg.ListModules {
-					return e.listModules(sp.kind)
+					return e.listModules(sp.check.kind)
 				}
-				return e.check(cmd.Context(), cfg, sp.kind, command, func(ctx context.Context) (*opened, error) {
-					if _, err := list.Resolve(sp.kind, cfg.Modules); err != nil {
-						return nil, usageError{err}
-					}
-					acq, facts, err := sp.open(ctx, args[0])
-					if err != nil {
-						return nil, err
-					}
-					return &opened{acq: acq, what: sp.what, facts: facts, note: noteProblems(acq)}, nil
-				})
+				return e.checkArchive(cmd.Context(), cfg, sp.check, args[0])
 			},
 		}
 		cfg.registerCommon(cmd)
 		cmds = append(cmds, cmd)
 	}
 	return cmds
+}
+
+// archiveCheck is a check of a folder-or-zip Android input.
+type archiveCheck struct {
+	kind          acquire.Kind
+	command, what string
+	open          func(ctx context.Context, target string) (acquire.Acquisition, map[string]any, error)
+}
+
+// The folder-or-zip Android checks.
+var (
+	bugreportCheck     = archiveCheck{acquire.AndroidBugreport, "android check-bugreport", "Android bug report", openBugreport}
+	intrusionLogsCheck = archiveCheck{acquire.AndroidIntrusionLogs, "android check-intrusion-logs", "Android intrusion logs", openIntrusionLogs}
+)
+
+// checkArchive checks target as a.
+func (e *env) checkArchive(ctx context.Context, cfg checkConfig, a archiveCheck, target string) error {
+	return e.check(ctx, cfg, a.kind, a.command, func(ctx context.Context) (*opened, error) {
+		if _, err := list.Resolve(a.kind, cfg.Modules); err != nil {
+			return nil, usageError{err}
+		}
+		acq, facts, err := a.open(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		return &opened{acq: acq, what: a.what, facts: facts, note: noteProblems(acq)}, nil
+	})
 }
 
 // openBugreport opens a bug report zip or folder and splits its dumpstate.

@@ -21,6 +21,9 @@ import (
 	"github.com/spytrace/spytrace/internal/version"
 )
 
+// defaultURLTimeout is the time allowed to a URL shortener's answer.
+const defaultURLTimeout = 10 * time.Second
+
 // checkIOCsConfig holds the flags of check-iocs.
 type checkIOCsConfig struct {
 	checkConfig
@@ -94,7 +97,7 @@ func (e *env) checkIOCsCommand() *cobra.Command {
 	f.BoolVar(&cfg.JSONLog, "json-log", false, "write the messages on stderr as JSON lines, for scripts")
 	f.IntVar(&cfg.Workers, "workers", 0, "modules re-checked at once (default: number of CPUs)")
 	f.BoolVar(&cfg.ExpandURLs, "expand-urls", false, "ask URL shorteners where the case's shortened URLs lead (contacts them from this computer: see above)")
-	f.DurationVar(&cfg.URLTimeout, "url-timeout", 10*time.Second, "time allowed to each shortener's answer, with --expand-urls")
+	f.DurationVar(&cfg.URLTimeout, "url-timeout", defaultURLTimeout, "time allowed to each shortener's answer, with --expand-urls")
 	f.StringVar(&cfg.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (for developers)")
 	f.StringVar(&cfg.MemProfile, "mem-profile", "", "write a Go heap profile at the end of the run to this file (for developers)")
 	_ = f.MarkHidden("cpu-profile")

@@ -96,12 +96,28 @@ func (e *env) run(ctx context.Context, args []string) (code int) {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &ue) || isCobraUsage(err):
-		fmt.Fprintf(e.stderr, "spytrace: error: %s\n", safetext.Terminal(err.Error()))
-		fmt.Fprintf(e.stderr, "spytrace: hint: run %q for help\n", helpHint(args))
+		e.printError(err)
+		hint := helpHint(args)
+		if c, _, ferr := root.Find(args); ferr == nil && c != nil {
+			hint = c.CommandPath() + " --help"
+		}
+		fmt.Fprintf(e.stderr, "spytrace: hint: run %q for help\n", hint)
 		return ExitUsage
 	default:
-		fmt.Fprintf(e.stderr, "spytrace: error: %s\n", safetext.Terminal(err.Error()))
+		e.printError(err)
 		return ExitError
+	}
+}
+
+// printError writes an error on stderr, each of its lines neutralised for the terminal
+// (an error may list several things, one per line).
+func (e *env) printError(err error) {
+	for i, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+		if i == 0 {
+			fmt.Fprintf(e.stderr, "spytrace: error: %s\n", safetext.Terminal(line))
+		} else {
+			fmt.Fprintf(e.stderr, "  %s\n", safetext.Terminal(line))
+		}
 	}
 }
 
@@ -160,7 +176,7 @@ func (e *env) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(e.iosCommand(), e.androidCommand(), e.checkIOCsCommand(), e.reportCommand(), e.exportCommand(), e.iocsCommand(), e.demoCommand(), e.versionCommand())
+	root.AddCommand(e.checkAnyCommand(), e.iosCommand(), e.androidCommand(), e.checkIOCsCommand(), e.reportCommand(), e.exportCommand(), e.iocsCommand(), e.demoCommand(), e.versionCommand())
 	root.SetOut(e.stdout) // before the completion commands, which keep the writer they see
 	root.SetErr(e.stderr)
 	addCompletionExamples(root)
