@@ -18,6 +18,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire/archive"
 	"github.com/spytrace/spytrace/internal/acquire/bugreport"
 	"github.com/spytrace/spytrace/internal/acquire/union"
+	"github.com/spytrace/spytrace/internal/limits"
 	"github.com/spytrace/spytrace/internal/module/list"
 )
 
@@ -111,7 +112,7 @@ func (e *env) checkAndroidBackup(ctx context.Context, cfg checkConfig, secrets s
 // openAndroidBackup opens target, asking for the password only when the backup is
 // encrypted.
 func (e *env) openAndroidBackup(ctx context.Context, target string, secrets secretConfig, want []string) (*androidbackup.Backup, error) {
-	b, err := androidbackup.Open(ctx, target, androidbackup.Options{Want: want})
+	b, err := androidbackup.Open(ctx, target, e.backupOptions(androidbackup.Options{Want: want}))
 	if !errors.Is(err, androidbackup.ErrPasswordNeeded) {
 		return b, err
 	}
@@ -120,7 +121,7 @@ func (e *env) openAndroidBackup(ctx context.Context, target string, secrets secr
 		return nil, err
 	}
 	defer creds.wipe()
-	b, err = androidbackup.Open(ctx, target, androidbackup.Options{Want: want, Password: string(creds.password)})
+	b, err = androidbackup.Open(ctx, target, e.backupOptions(androidbackup.Options{Want: want, Password: string(creds.password)}))
 	if errors.Is(err, androidbackup.ErrWrongPassword) {
 		return nil, fmt.Errorf("wrong backup password: the password from the %s does not unlock this backup", creds.source)
 	}
@@ -193,7 +194,7 @@ func (e *env) androidArchiveCommands() []*cobra.Command {
 type archiveCheck struct {
 	kind          acquire.Kind
 	command, what string
-	open          func(ctx context.Context, target string) (acquire.Acquisition, map[string]any, error)
+	open          func(ctx context.Context, target string, lim limits.Limits) (acquire.Acquisition, map[string]any, error)
 }
 
 // The folder-or-zip Android checks.
@@ -208,7 +209,7 @@ func (e *env) checkArchive(ctx context.Context, cfg checkConfig, a archiveCheck,
 		if _, err := list.Resolve(a.kind, cfg.Modules); err != nil {
 			return nil, usageError{err}
 		}
-		acq, facts, err := a.open(ctx, target)
+		acq, facts, err := a.open(ctx, target, e.lim)
 		if err != nil {
 			return nil, err
 		}
@@ -217,8 +218,8 @@ func (e *env) checkArchive(ctx context.Context, cfg checkConfig, a archiveCheck,
 }
 
 // openBugreport opens a bug report zip or folder and splits its dumpstate.
-func openBugreport(ctx context.Context, target string) (acquire.Acquisition, map[string]any, error) {
-	base, err := archive.Open(ctx, target, acquire.AndroidBugreport, archive.Options{})
+func openBugreport(ctx context.Context, target string, lim limits.Limits) (acquire.Acquisition, map[string]any, error) {
+	base, err := archive.Open(ctx, target, acquire.AndroidBugreport, archiveOptions(lim))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,12 +233,12 @@ func openBugreport(ctx context.Context, target string) (acquire.Acquisition, map
 
 // openIntrusionLogs opens a folder or zip of intrusion logs, with the files of the zips
 // nested in it (an export is often a zip of zips) served as "<zip>!/<name>".
-func openIntrusionLogs(ctx context.Context, target string) (acquire.Acquisition, map[string]any, error) {
-	fsys, err := archive.Open(ctx, target, acquire.AndroidIntrusionLogs, archive.Options{})
+func openIntrusionLogs(ctx context.Context, target string, lim limits.Limits) (acquire.Acquisition, map[string]any, error) {
+	fsys, err := archive.Open(ctx, target, acquire.AndroidIntrusionLogs, archiveOptions(lim))
 	if err != nil {
 		return nil, nil, err
 	}
-	x, err := archive.Expand(ctx, fsys, archive.Options{})
+	x, err := archive.Expand(ctx, fsys, archiveOptions(lim))
 	if err != nil {
 		fsys.Close()
 		return nil, nil, err
@@ -347,14 +348,14 @@ func (e *env) openAndroidQF(ctx context.Context, target string, identityFiles []
 		}
 		ids = append(ids, parsed...)
 	}
-	c, err := androidqf.Open(ctx, target, androidqf.Options{Identities: ids})
+	c, err := androidqf.Open(ctx, target, androidqf.Options{Identities: ids, Archive: archiveOptions(e.lim)})
 	if errors.Is(err, androidqf.ErrPassphraseNeeded) {
 		var pass []byte
 		pass, err = e.agePassphrase(passphraseFile)
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err = androidqf.Open(ctx, target, androidqf.Options{Passphrase: string(pass)})
+		c, err = androidqf.Open(ctx, target, androidqf.Options{Passphrase: string(pass), Archive: archiveOptions(e.lim)})
 		clear(pass)
 	}
 	switch {
@@ -393,7 +394,7 @@ func (e *env) openAndroidQF(ctx context.Context, target string, identityFiles []
 	}
 	switch {
 	case bugreportName != "":
-		nested, err := archive.OpenNested(ctx, c, bugreportName, acquire.AndroidBugreport, archive.Options{})
+		nested, err := archive.OpenNested(ctx, c, bugreportName, acquire.AndroidBugreport, archiveOptions(e.lim))
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("the bug report %s in the collection: %w", bugreportName, err)
@@ -442,7 +443,7 @@ func (e *env) openNestedBackup(ctx context.Context, c *androidqf.Collection, nam
 			return nil, err
 		}
 		defer f.Close()
-		return androidbackup.Read(ctx, f, androidbackup.Options{Want: want, Password: password})
+		return androidbackup.Read(ctx, f, e.backupOptions(androidbackup.Options{Want: want, Password: password}))
 	}
 	b, err := read("")
 	if !errors.Is(err, androidbackup.ErrPasswordNeeded) {
@@ -483,4 +484,15 @@ func (e *env) agePassphrase(file string) ([]byte, error) {
 		return pw, nil
 	}
 	return nil, usagef("the collection is encrypted with age to a passphrase: give it with --age-passphrase-file FILE or %s, or run spytrace in a terminal to be asked", PassphraseEnv)
+}
+
+// archiveOptions applies the --limit settings to the reading of a zip or folder.
+func archiveOptions(lim limits.Limits) archive.Options {
+	return archive.Options{MaxEntries: lim.Entries, MaxTotalBytes: lim.ArchiveBytes, MaxRatio: lim.Ratio}
+}
+
+// backupOptions applies the --limit settings to the reading of an adb backup.
+func (e *env) backupOptions(o androidbackup.Options) androidbackup.Options {
+	o.MaxEntries, o.MaxRatio = e.lim.Entries, e.lim.Ratio
+	return o
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/spytrace/spytrace/internal/appdirs"
 	"github.com/spytrace/spytrace/internal/engine"
 	"github.com/spytrace/spytrace/internal/ioc"
+	"github.com/spytrace/spytrace/internal/limits"
 	"github.com/spytrace/spytrace/internal/logx"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/list"
@@ -43,6 +44,7 @@ type checkConfig struct {
 	Verbose       bool
 	Quiet         bool
 	JSONLog       bool
+	Limits        []string
 	Workers       int
 	CPUProfile    string
 	MemProfile    string
@@ -68,6 +70,7 @@ func (c *checkConfig) registerCommon(cmd *cobra.Command) {
 	f.BoolVarP(&c.Quiet, "quiet", "q", false, "show only warnings, errors and the final summary")
 	f.BoolVar(&c.JSONLog, "json-log", false, "write the messages on stderr as JSON lines, for scripts (no progress line)")
 	f.IntVar(&c.Workers, "workers", 0, "modules run at once (default: number of CPUs)")
+	f.StringArrayVar(&c.Limits, "limit", nil, "raise or lower a resource limit, NAME=VALUE (repeatable; see docs/limits.md: file-bytes, records, entries, archive-bytes, ratio, copy-bytes)")
 	f.StringVar(&c.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (for developers)")
 	f.StringVar(&c.MemProfile, "mem-profile", "", "write a Go heap profile at the end of the run to this file (for developers)")
 	_ = f.MarkHidden("cpu-profile")
@@ -197,6 +200,11 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 	if err != nil {
 		return usageError{err}
 	}
+	lim, err := limits.Parse(cfg.Limits)
+	if err != nil {
+		return usageError{err}
+	}
+	e.lim = lim
 	live := &engine.Live{}
 	consoleOut, stopProgress := e.startProgress(cfg, live)
 	defer stopProgress()
@@ -306,6 +314,7 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 		LogFile:     logFile,
 		Console:     console,
 		Workers:     cfg.Workers,
+		Limits:      engine.Limits{MaxFileBytes: lim.FileBytes, MaxRecords: lim.Records, MaxCopyBytes: lim.CopyBytes},
 		Progress:    progress,
 		Live:        live,
 	})
@@ -582,7 +591,7 @@ func startProfiles(cfg checkConfig) (func() error, error) {
 // openBackup opens a backup; an encrypted one is opened again with its password or
 // key, which are wiped from memory once it is unlocked.
 func (e *env) openBackup(ctx context.Context, target string, secrets secretConfig) (*iosbackup.Backup, error) {
-	backup, err := iosbackup.Open(ctx, target, iosbackup.Options{})
+	backup, err := iosbackup.Open(ctx, target, iosbackup.Options{MaxEntries: e.lim.Entries})
 	if !errors.Is(err, iosbackup.ErrNoCredentials) {
 		return backup, err
 	}
@@ -591,7 +600,7 @@ func (e *env) openBackup(ctx context.Context, target string, secrets secretConfi
 		return nil, err
 	}
 	defer creds.wipe()
-	backup, err = iosbackup.Open(ctx, target, iosbackup.Options{Password: creds.password, Key: creds.key})
+	backup, err = iosbackup.Open(ctx, target, iosbackup.Options{MaxEntries: e.lim.Entries, Password: creds.password, Key: creds.key})
 	if errors.Is(err, iosbackup.ErrWrongPassword) {
 		what := "password"
 		if creds.key != nil {

@@ -69,7 +69,7 @@ func (e *env) checkFS(ctx context.Context, cfg checkConfig, target string) error
 			want = append(want, m.Info().Paths...)
 			names = append(names, m.Info().Names...)
 		}
-		dump, err := iosfs.Open(ctx, target, iosfs.Options{Want: want, WantNames: names, SpillDir: os.TempDir()})
+		dump, err := iosfs.Open(ctx, target, e.dumpOptions(iosfs.Options{Want: want, WantNames: names, SpillDir: os.TempDir()}))
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +140,7 @@ func (e *env) checkSysdiagnose(ctx context.Context, cfg checkConfig, target stri
 		// A sysdiagnose archive is small: its process lists and reports are kept whole.
 		want = append(want, "sysdiagnose.log", "ps.txt", "ps_thread.txt", "taskinfo.txt", "spindump-nosymbols.txt",
 			"crashes_and_spins/*", "crashes_and_spins/*/*", "crashes_and_spins/*/*/*")
-		arch, err := iosfs.OpenSysdiagnose(ctx, target, iosfs.Options{Want: want, SpillDir: os.TempDir()})
+		arch, err := iosfs.OpenSysdiagnose(ctx, target, e.dumpOptions(iosfs.Options{Want: want, SpillDir: os.TempDir()}))
 		if err != nil {
 			return nil, err
 		}
@@ -155,4 +155,10 @@ func (e *env) checkSysdiagnose(ctx context.Context, cfg checkConfig, target stri
 			}
 		}}, nil
 	})
+}
+
+// dumpOptions applies the --limit settings to the options of a dump or sysdiagnose.
+func (e *env) dumpOptions(o iosfs.Options) iosfs.Options {
+	o.MaxEntries, o.MaxBytes, o.MaxRatio = e.lim.Entries, e.lim.ArchiveBytes, e.lim.Ratio
+	return o
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/spytrace/spytrace/internal/limits"
 	"github.com/spytrace/spytrace/internal/safetext"
 	"github.com/spytrace/spytrace/internal/version"
 )
@@ -42,6 +43,8 @@ type env struct {
 	args           []string // the command line, for command.log
 	// askPassword asks for a password without echo; nil when there is no terminal.
 	askPassword func(prompt string) ([]byte, error)
+	// lim holds the --limit settings of the check being run (zero: the defaults).
+	lim limits.Limits
 	// stderrTTY says stderr is a terminal: live progress is shown only then.
 	stderrTTY bool
 	// isShortener, when set, replaces the list of URL shorteners that --expand-urls

@@ -174,6 +174,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Statuses = append(res.Statuses, o.status)
 		res.Alerts = append(res.Alerts, o.alerts...)
 	}
+	res.Alerts = append(res.Alerts, acquisitionLimitAlerts(cfg.Acquisition)...)
 	for _, a := range res.Alerts {
 		res.Counts.Add(a.Level)
 	}
@@ -486,6 +487,8 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		st.State, st.Reason = module.Skipped, runErr.Error()
 	case runErr != nil && errors.Is(runErr, errLimit):
 		st.State, st.Reason = module.Partial, runErr.Error()
+		RecordLimit.Raise(limitReporter(info.Name, &alerts), fmt.Sprintf("%s stopped after %d records, its limit: the rest of its artifact was not read", info.Name, r.limits.MaxRecords),
+			time.Time{}, map[string]any{"module": info.Name, "records": st.Records, "limit": r.limits.MaxRecords})
 	case runErr != nil && ctx.Err() != nil:
 		st.State, st.Reason = module.Failed, "interrupted"
 	case runErr != nil:
@@ -505,6 +508,12 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		st.Problems = append(st.Problems, "checks: "+checkPanic.Error())
 		st.State = module.Partial
 	}
+	svc.mu.Lock()
+	for _, name := range svc.tooLarge {
+		FileLimit.Raise(limitReporter(info.Name, &alerts), fmt.Sprintf("%q is larger than the limit of %d bytes for a file read whole: it was not read", name, r.limits.MaxFileBytes),
+			time.Time{}, map[string]any{"file": name, "limit": r.limits.MaxFileBytes})
+	}
+	svc.mu.Unlock()
 	for _, p := range st.Problems {
 		log.Warn(p)
 	}

@@ -19,10 +19,11 @@ import (
 // services is the module.Services of one module: every read is bounded, shared with the
 // other modules of the run and noted for info.json.
 type services struct {
-	run    *run
-	module string
-	mu     sync.Mutex
-	read   []string
+	run      *run
+	module   string
+	mu       sync.Mutex
+	read     []string
+	tooLarge []string // files refused by ReadFile for their size
 }
 
 func (s *services) note(name string) {
@@ -57,6 +58,9 @@ func (s *services) ReadFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("read %q: %w", name, err)
 	}
 	if int64(len(data)) > limit {
+		s.mu.Lock()
+		s.tooLarge = append(s.tooLarge, name)
+		s.mu.Unlock()
 		return nil, fmt.Errorf("read %q: %w (%d bytes)", name, ErrTooLarge, limit)
 	}
 	sum := sha256.Sum256(data)
