@@ -25,6 +25,7 @@ import (
 	"github.com/spytrace/spytrace/internal/logx"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/list"
+	"github.com/spytrace/spytrace/internal/plistx"
 	"github.com/spytrace/spytrace/internal/report/html"
 	"github.com/spytrace/spytrace/internal/report/results"
 	"github.com/spytrace/spytrace/internal/safetext"
@@ -170,6 +171,9 @@ type opened struct {
 	facts map[string]any // info.json's acquisition
 	// note logs what the opener found worth saying (problems, partial acquisitions).
 	note func(log *slog.Logger)
+	// decrypting says that every file read is decrypted on the way (an encrypted
+	// backup), which the progress line says.
+	decrypting bool
 }
 
 func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command string) error {
@@ -178,7 +182,8 @@ func (e *env) checkBackup(ctx context.Context, cfg checkConfig, target, command 
 		if err != nil {
 			return nil, err
 		}
-		return &opened{acq: backup, what: "iOS backup", facts: backupFacts(backup), note: func(log *slog.Logger) {
+		encrypted, _ := plistx.Bool(backup.Manifest, "IsEncrypted")
+		return &opened{acq: backup, what: "iOS backup", facts: backupFacts(backup), decrypting: encrypted, note: func(log *slog.Logger) {
 			for _, p := range backup.Problems() {
 				log.Debug("backup problem", "kind", p.Kind, "name", p.Name, "message", p.Message)
 			}
@@ -267,6 +272,9 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 	runLog.Info(fmt.Sprintf("loaded %d indicators from %d files", index.Len(), len(report.Files)))
 	if ev.note != nil {
 		ev.note(runLog)
+	}
+	if ev.decrypting {
+		live.Decrypting()
 	}
 
 	info := results.Info{

@@ -110,7 +110,11 @@ func progressText(s engine.Snapshot, elapsed time.Duration) string {
 	if running != "" {
 		running = " (" + running + ")"
 	}
-	return fmt.Sprintf("spytrace: %d/%d modules done%s, %d evidence files read (%s)", s.ModulesDone, s.ModulesTotal, running, s.FilesRead, el)
+	read := "read"
+	if s.Decrypting {
+		read = "decrypted"
+	}
+	return fmt.Sprintf("spytrace: %d/%d modules done%s, %d evidence files %s (%s)", s.ModulesDone, s.ModulesTotal, running, s.FilesRead, read, el)
 }
 
 // byteCount writes n bytes for people: "734 B", "12.5 MB", "3.1 GB".

@@ -19,6 +19,7 @@ func TestProgressText(t *testing.T) {
 	}{
 		{engine.Snapshot{ModulesDone: 3, ModulesTotal: 29, Running: []string{"manifest", "sms"}, FilesRead: 12}, "spytrace: 3/29 modules done (manifest, sms), 12 evidence files read (5s)"},
 		{engine.Snapshot{ModulesDone: 1, ModulesTotal: 2, Running: []string{"a_very_long_module_name", "another_very_long_module_name"}}, "spytrace: 1/2 modules done (a_very_long_module_name, another_very...), 0 evidence files read (5s)"},
+		{engine.Snapshot{ModulesDone: 2, ModulesTotal: 29, FilesRead: 7, Decrypting: true}, "spytrace: 2/29 modules done, 7 evidence files decrypted (5s)"},
 		{engine.Snapshot{}, "spytrace: opening the evidence and loading the indicators (5s)"},
 		{engine.Snapshot{Hashing: true, FilesRead: 40, BytesHashed: 12_500_000}, "spytrace: hashing the 40 evidence files read: 12.5 MB (5s)"},
 	} {

@@ -15,15 +15,21 @@ type Live struct {
 	mu          sync.Mutex
 	running     map[string]bool
 	hashing     atomic.Bool
+	decrypting  atomic.Bool
 }
+
+// Decrypting notes that every evidence file read is decrypted on the way.
+func (l *Live) Decrypting() { l.decrypting.Store(true) }
 
 // Snapshot is a reading of Live.
 type Snapshot struct {
 	ModulesDone, ModulesTotal int
 	// Running names the modules running now, sorted.
 	Running []string
-	// FilesRead counts the evidence files read so far.
-	FilesRead int64
+	// FilesRead counts the evidence files read so far; Decrypting says each was
+	// decrypted (an encrypted backup).
+	FilesRead  int64
+	Decrypting bool
 	// Hashing says the modules are done and the evidence files read are being hashed;
 	// BytesHashed counts the bytes hashed so far.
 	Hashing     bool
@@ -44,7 +50,7 @@ func (l *Live) Snapshot() Snapshot {
 	slices.Sort(running)
 	return Snapshot{
 		ModulesDone: int(l.done.Load()), ModulesTotal: int(l.total.Load()), Running: running,
-		FilesRead: l.files.Load(), Hashing: l.hashing.Load(), BytesHashed: l.hashed.Load(),
+		FilesRead: l.files.Load(), Decrypting: l.decrypting.Load(), Hashing: l.hashing.Load(), BytesHashed: l.hashed.Load(),
 	}
 }
 
