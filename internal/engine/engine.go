@@ -480,6 +480,7 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		runErr = cerr
 	}
 	st.Records = recs.Count()
+	st.Problems = append(st.Problems, svc.dbProblems()...)
 	st.Problems = append(st.Problems, out.Problems()...)
 	st.Files = svc.names()
 	switch {

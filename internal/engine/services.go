@@ -24,6 +24,7 @@ type services struct {
 	mu       sync.Mutex
 	read     []string
 	tooLarge []string // files refused by ReadFile for their size
+	problems []string // of the databases the module opened (sqlitex.DB.Problems)
 }
 
 func (s *services) note(name string) {
@@ -85,8 +86,23 @@ func (s *services) OpenSQLite(ctx context.Context, name string) (*sqlitex.DB, er
 			s.note(f.Name)
 			s.run.reads.add(f.Name, f.Size, f.SHA256)
 		}
+		s.mu.Lock()
+		for _, p := range db.Problems {
+			if !slices.Contains(s.problems, p) {
+				s.problems = append(s.problems, p)
+			}
+		}
+		s.mu.Unlock()
 	}
 	return db, err
+}
+
+// dbProblems returns the problems of the databases the module opened, in the order
+// it opened them.
+func (s *services) dbProblems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.problems)
 }
 
 func (s *services) Dependency(module string) ([]any, error) {

@@ -8,6 +8,11 @@
 //     private temporary folder (0700) and the copy is opened, so SQLite replays the WAL
 //     (or rolls back a hot journal) on the copy, never on the evidence.
 //
+// SQLite silently stops replaying a log at its first damaged frame, and a sidecar the
+// acquisition lists but cannot serve would silently be left out: both would hide the
+// most recent rows. So the copied log is checked as SQLite replays it ([CheckWAL]),
+// and such damage is reported in [DB.Problems] for the modules to pass on.
+//
 // Sidecars are found through the acquisition's own naming scheme, so on an iOS backup
 // "HomeDomain/Library/SMS/sms.db-wal" is looked up in Manifest.db like any other file.
 // The driver is modernc.org/sqlite (pure Go, so the binary stays static).
@@ -67,7 +72,11 @@ type DB struct {
 	Copied bool
 	// Files lists the database and the sidecars that were read.
 	Files []File
-	tmp   string
+	// Problems describe damage that makes SQLite read less than the files hold (a
+	// write-ahead log whose later frames it ignores; see [CheckWAL]). The database is
+	// usable, but a module reading it should report them.
+	Problems []string
+	tmp      string
 }
 
 // Close closes the database and removes its private copy, if any.
@@ -89,27 +98,40 @@ func Open(ctx context.Context, fsys fs.FS, name string, opt Options) (*DB, error
 		return nil, err
 	}
 	present := map[string]fs.FileInfo{}
+	var unreadable []string
 	for _, suffix := range sidecars {
 		fi, err := fs.Stat(fsys, name+suffix)
 		if err != nil || fi.IsDir() {
 			continue
 		}
-		if _, err := fsys.Open(name + suffix); err != nil {
-			// Listed but not readable (a partial backup): nothing to replay from it.
+		f, err := fsys.Open(name + suffix)
+		if err != nil {
+			// Listed but not readable (a partial backup, a file a compressed dump did
+			// not keep): nothing to replay from it, which the module must say.
+			if suffix != "-shm" && fi.Size() > 0 {
+				unreadable = append(unreadable, fmt.Sprintf("%s could not be read, so the records only it holds are missing: %v", name+suffix, err))
+			}
 			continue
 		}
+		f.Close()
 		present[suffix] = fi
 	}
 	needsCopy := present["-wal"] != nil && present["-wal"].Size() > 0 ||
 		present["-journal"] != nil && present["-journal"].Size() > 0
-	if !needsCopy {
-		if lp, ok := fsys.(acquire.LocalPather); ok {
-			if p, err := lp.LocalPath(name); err == nil {
-				return openInPlace(ctx, name, p)
-			}
+	var db *DB
+	var err error
+	if lp, ok := fsys.(acquire.LocalPather); ok && !needsCopy {
+		if p, perr := lp.LocalPath(name); perr == nil {
+			db, err = openInPlace(ctx, name, p)
 		}
 	}
-	return openCopy(ctx, fsys, name, present, opt)
+	if db == nil && err == nil {
+		db, err = openCopy(ctx, fsys, name, present, opt)
+	}
+	if db != nil {
+		db.Problems = append(unreadable, db.Problems...)
+	}
+	return db, err
 }
 
 func checkHeader(fsys fs.FS, name string) error {
@@ -195,6 +217,15 @@ func openCopy(ctx context.Context, fsys fs.FS, name string, present map[string]f
 			return fail(fmt.Errorf("copy database sidecar %q: %w", name+suffix, err))
 		}
 		db.Files = append(db.Files, f)
+		if suffix == "-wal" {
+			p, err := checkWALFile(name, local+suffix)
+			if err != nil {
+				return fail(err)
+			}
+			if p != "" {
+				db.Problems = append(db.Problems, p)
+			}
+		}
 	}
 	q := url.Values{}
 	q.Set("mode", "rw")

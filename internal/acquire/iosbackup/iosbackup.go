@@ -235,6 +235,11 @@ func Open(ctx context.Context, p string, opt Options) (_ *Backup, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open backup %q: %w", dir, err)
 	}
+	for _, p := range b.db.Problems {
+		// A damaged Manifest.db-wal: the files listed only by its lost frames are
+		// missing from the backup as spytrace sees it.
+		b.problem("damaged_database", ManifestDB, p)
+	}
 	if err := b.index(ctx, opt.MaxEntries); err != nil {
 		return nil, fmt.Errorf("open backup %q: read Manifest.db: %w", dir, err)
 	}
@@ -319,7 +324,9 @@ func (b *Backup) index(ctx context.Context, maxEntries int) error {
 		}
 		name := domain
 		if rel != "" {
-			if !fs.ValidPath(rel) {
+			// fs.ValidPath accepts "." (the root itself): as a child name it would make
+			// a folder its own child, and fs.WalkDir recurse until the stack overflows.
+			if !fs.ValidPath(rel) || rel == "." {
 				b.reject(label, fmt.Sprintf("relativePath %q is not a clean relative path (absolute, \"..\", empty or invalid UTF-8 elements)", rel))
 				continue
 			}

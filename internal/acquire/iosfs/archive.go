@@ -779,8 +779,24 @@ func stripTop(name string) string {
 }
 
 func (m *matcher) match(name string) bool {
-	return m != nil && (m.names[path.Base(name)] || matchAny(m.pats, name))
+	if m == nil {
+		return false
+	}
+	if m.names[path.Base(name)] || matchAny(m.pats, name) {
+		return true
+	}
+	// The sidecars of a wanted SQLite database are read with it: its write-ahead log
+	// holds its most recent rows.
+	for _, suffix := range sqliteSidecars {
+		if db, ok := strings.CutSuffix(name, suffix); ok && db != "" && !strings.HasSuffix(db, "/") {
+			return m.names[path.Base(db)] || matchAny(m.pats, db)
+		}
+	}
+	return false
 }
+
+// sqliteSidecars are the files SQLite keeps beside a database, named after it.
+var sqliteSidecars = []string{"-wal", "-shm", "-journal"}
 
 func (m *matcher) isMeta(name string) bool {
 	return m != nil && strings.HasSuffix(name, MetadataPlist) && matchAny(m.meta, name)

@@ -83,7 +83,15 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 		return out.Record(entryOf(name, fi))
 	}
 	if w, ok := in.FS.(acquire.Walker); ok {
-		return w.Walk(visit)
+		if err := w.Walk(visit); err != nil {
+			return err
+		}
+		// A dump whose listing stopped at a limit (entries, bytes, ratio) serves only
+		// what was listed before it: say so, or the list would pass for complete.
+		if t, ok := in.FS.(interface{ Truncated() bool }); ok && t.Truncated() {
+			out.Problem("the listing of the dump stopped at a limit (see the acquisition's problems in info.json): the entries after it are not listed")
+		}
+		return nil
 	}
 	return fs.WalkDir(in.FS, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
