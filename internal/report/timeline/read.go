@@ -60,20 +60,27 @@ func unformula(f string) string {
 	return f
 }
 
-// rowLimit fails a read when a line (a row without its quoted newlines counted
-// separately) grows past MaxRowBytes, so that a hostile timeline cannot make the CSV
-// reader buffer without bound.
+// rowLimit fails a read when a row grows past MaxRowBytes, so that a hostile timeline
+// cannot make the CSV reader buffer without bound. A row ends at a newline outside
+// quotes: the newlines of a quoted field count as part of its row (a doubled quote
+// toggles the state twice, so leaves it as it was).
 type rowLimit struct {
-	r    *bufio.Reader
-	line int
+	r      *bufio.Reader
+	row    int
+	quoted bool
 }
 
 func (l *rowLimit) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	for _, b := range p[:n] {
-		if b == '\n' {
-			l.line = 0
-		} else if l.line++; l.line > MaxRowBytes {
+		switch {
+		case b == '"':
+			l.quoted = !l.quoted
+		case b == '\n' && !l.quoted:
+			l.row = 0
+			continue
+		}
+		if l.row++; l.row > MaxRowBytes {
 			return 0, fmt.Errorf("a timeline line longer than %d bytes", MaxRowBytes)
 		}
 	}

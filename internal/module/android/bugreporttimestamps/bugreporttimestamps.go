@@ -222,13 +222,16 @@ func FileTime(fi fs.FileInfo, zone Zone) Time {
 	if wallOK {
 		local = wall.Format(LocalLayout)
 	}
-	if hasExtendedTime(h.Extra) && !h.Modified.IsZero() {
+	// Modified may come from an extra field archive/zip reads but hasExtendedTime does
+	// not (NTFS times reach year 30,000 either way): a time out of timefmt's range is
+	// no time.
+	if hasExtendedTime(h.Extra) && timefmt.Valid(h.Modified) {
 		return Time{UTC: h.Modified.UTC(), Local: local, Clock: ClockUTC}
 	}
 	if !wallOK {
 		// A header built without MS-DOS fields (not read from a zip): its Modified is
 		// the wall clock.
-		if h.Modified.IsZero() {
+		if !timefmt.Valid(h.Modified) {
 			return Time{Clock: ClockUnknown}
 		}
 		wall = h.Modified
