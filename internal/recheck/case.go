@@ -36,6 +36,7 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/report/results"
 )
 
 // Producers of results folders.
@@ -94,7 +95,7 @@ func Open(dir string, mods []module.Module) (*Case, error) {
 	c := &Case{Dir: dir}
 	var info originalInfo
 	hasInfo := false
-	if data, err := readBounded(root, "info.json", maxInfoBytes); err == nil {
+	if data, err := results.ReadFile(root, "info.json", maxInfoBytes); err == nil {
 		if err := json.Unmarshal(data, &info); err != nil {
 			return nil, fmt.Errorf("read %q: %w", filepath.Join(dir, "info.json"), err)
 		}
@@ -199,30 +200,6 @@ func platformOfRun(info originalInfo, present map[acquire.Platform][]module.Modu
 		return platform
 	}
 	return acquire.IOS
-}
-
-// readBounded reads a whole regular file of root, up to max bytes.
-func readBounded(root *os.Root, name string, max int64) ([]byte, error) {
-	f, err := root.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("larger than %d bytes", max)
-	}
-	return data, nil
 }
 
 // maxFindDepth bounds how deep Find looks for results folders under a folder of cases.

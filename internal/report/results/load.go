@@ -36,14 +36,14 @@ func Load(dir string) (*Folder, error) {
 	}
 	defer root.Close()
 	f := &Folder{Dir: dir}
-	data, err := readAll(root, "info.json", maxInfoBytes)
+	data, err := ReadFile(root, "info.json", maxInfoBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read %q: %w", "info.json", err)
 	}
 	if err := json.Unmarshal(data, &f.Info); err != nil {
 		return nil, fmt.Errorf("read %q: %w", "info.json", err)
 	}
-	data, err = readAll(root, "alerts.json", maxAlertsBytes)
+	data, err = ReadFile(root, "alerts.json", maxAlertsBytes)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -74,8 +74,10 @@ func (f *Folder) Timeline(fn func(timeline.Event) error) error {
 	return timeline.Read(file, fn)
 }
 
-// readAll reads a regular file of root whole, up to max bytes.
-func readAll(root *os.Root, name string, max int64) ([]byte, error) {
+// ReadFile reads a regular file of root whole, up to max bytes: results folders are
+// read back by tools that must not trust them (a link, a device or a huge file is an
+// error).
+func ReadFile(root *os.Root, name string, max int64) ([]byte, error) {
 	file, err := root.Open(name)
 	if err != nil {
 		return nil, err
