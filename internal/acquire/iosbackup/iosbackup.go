@@ -15,9 +15,12 @@
 // Manifest.plist, Status.plist). Nothing is ever written into the backup.
 //
 // Manifest.db is hostile input like everything else: a row whose path is not a clean
-// relative path (absolute, "..", empty elements, invalid UTF-8) or whose fileID is not
-// 40 hex digits is left out of the file system and reported as a [acquire.Problem], so it
-// can never make spytrace read outside the backup. Files listed in Manifest.db but
+// relative path (absolute, ".", "..", empty elements), whose fileID is not 40 hex digits,
+// or that makes a domain's own folder a file, is left out of the file system and reported
+// as a [acquire.Problem], so it can never make spytrace read outside the backup or hide
+// a domain. Bytes of a domain or path that are not UTF-8 are read as \xNN escapes (the
+// column reader's rule), so such names are served, printable, under the escaped form; an
+// escaped name that equals another row's literal name is reported as a duplicate. Files listed in Manifest.db but
 // absent from the folder (a partial backup) and files present but not listed are
 // reported too, never fatal.
 //
@@ -323,6 +326,13 @@ func (b *Backup) index(ctx context.Context, maxEntries int) error {
 			continue
 		}
 		name := domain
+		if rel == "" && flags != FlagDir {
+			// The domain's own row names its folder: as a file or a link it would hide
+			// everything the domain holds from listings and searches.
+			domains[domain] = true
+			b.reject(label, fmt.Sprintf("the domain's own row has flags %d, not a folder's (%d)", flags, FlagDir))
+			continue
+		}
 		if rel != "" {
 			// fs.ValidPath accepts "." (the root itself): as a child name it would make
 			// a folder its own child, and fs.WalkDir recurse until the stack overflows.

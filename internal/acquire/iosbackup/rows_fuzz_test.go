@@ -184,3 +184,26 @@ func TestDotRowIsRejected(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestDomainRowAsFileIsRejected: a domain's own row that says "file" must not hide the
+// domain's files from listings and searches.
+func TestDomainRowAsFileIsRejected(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "backup")
+	newFuzzBackup(t, dir)
+	writeManifest(t, filepath.Join(dir, "Manifest.db"), []string{"\tHomeDomain\t\t1", "\tHomeDomain\tLibrary/SMS/sms.db\t1"})
+	bk, err := iosbackup.Open(context.Background(), dir, iosbackup.Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bk.Close()
+	if st := bk.Stats(); st.Rejected != 1 {
+		t.Errorf("stats %+v, want the domain's file row rejected", st)
+	}
+	matches, err := fs.Glob(bk, "HomeDomain/Library/SMS/*.db")
+	if err != nil || len(matches) != 1 {
+		t.Errorf("glob %q %v: the domain's files are hidden", matches, err)
+	}
+	if err := fstest.TestFS(bk, "HomeDomain/Library/SMS/sms.db"); err != nil {
+		t.Error(err)
+	}
+}
