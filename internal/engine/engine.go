@@ -403,6 +403,10 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 			wanted = append(wanted, "any file named "+n)
 		}
 		st.State, st.Reason = module.Skipped, "not in this acquisition ("+strings.Join(wanted, ", ")+")"
+		if acquisitionCut(r.cfg.Acquisition) {
+			// Absent, or beyond the point where a limit stopped the reading.
+			st.Reason += "; the acquisition was not read to its end (a limit was reached, see its problems), so it may lie beyond"
+		}
 		if len(missing) > 0 {
 			st.Reason = "listed in the acquisition but missing from it (partial acquisition): " + strings.Join(missing, ", ")
 		}

@@ -414,3 +414,39 @@ func TestLive(t *testing.T) {
 		t.Errorf("nil Live: %+v", s)
 	}
 }
+
+// cutAcquisition is an acquisition whose reading stopped at a limit.
+type cutAcquisition struct{ acquire.Acquisition }
+
+func (cutAcquisition) Problems() []acquire.Problem {
+	return []acquire.Problem{{Kind: "limit_reached", Name: "dump.tar.gz", Message: "reading stopped: decompression ratio over 200"}}
+}
+
+// TestLimitCutAcquisition: the acquisition's limit is an alert, and a module whose
+// artifact is not found says it may lie beyond the point where reading stopped.
+func TestLimitCutAcquisition(t *testing.T) {
+	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.Run(context.Background(), engine.Config{
+		Acquisition: cutAcquisition{acquisition()}, Modules: modules(), Results: dir, Workers: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range res.Alerts {
+		if a.Check == "limit/acquisition" && a.Module == "acquisition" && strings.Contains(a.Message, "dump.tar.gz") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no limit/acquisition alert")
+	}
+	for _, st := range res.Statuses {
+		if st.Module == "absent" && !strings.Contains(st.Reason, "not read to its end") {
+			t.Errorf("absent: %q", st.Reason)
+		}
+	}
+}

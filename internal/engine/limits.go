@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spytrace/spytrace/internal/acquire"
@@ -54,7 +55,7 @@ func acquisitionLimitAlerts(acq acquire.Acquisition) []alert.Alert {
 	var out []alert.Alert
 	r := limitReporter("acquisition", &out)
 	for _, pr := range p.Problems() {
-		if pr.Kind != "limit_reached" && pr.Kind != "too_many_rows" {
+		if !isLimitProblem(pr) {
 			continue
 		}
 		msg := "Reading the acquisition stopped at a limit: " + pr.Message
@@ -64,4 +65,18 @@ func acquisitionLimitAlerts(acq acquire.Acquisition) []alert.Alert {
 		AcquisitionLimit.Raise(r, msg, time.Time{}, map[string]any{"kind": pr.Kind, "name": pr.Name, "message": pr.Message})
 	}
 	return out
+}
+
+// acquisitionCut reports whether reading the acquisition stopped at a limit.
+func acquisitionCut(acq acquire.Acquisition) bool {
+	p, ok := acq.(acquire.Problems)
+	if !ok {
+		return false
+	}
+	return slices.ContainsFunc(p.Problems(), isLimitProblem)
+}
+
+// isLimitProblem reports whether an acquisition problem says a limit stopped reading.
+func isLimitProblem(pr acquire.Problem) bool {
+	return pr.Kind == "limit_reached" || pr.Kind == "too_many_rows"
 }
