@@ -217,3 +217,44 @@ func Reload(t testing.TB, o *Outcome, ix *ioc.Index, m module.Module) {
 		t.Errorf("alerts on reloaded records differ from the run's (-run +reloaded):\n%s", cmp.Diff(string(want), string(got)))
 	}
 }
+
+// ReloadExact is Reload plus a check that every record of o decodes with m's
+// DecodeRecord and writes back to exactly the JSON it was read from (compacted). It
+// returns the decoded records, in order; nothing when the module wrote no file.
+func ReloadExact(t testing.TB, o *Outcome, ix *ioc.Index, m module.Module) []any {
+	t.Helper()
+	if o.RecordsJSON == nil {
+		return nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(o.RecordsJSON, &raws); err != nil {
+		t.Fatal(err)
+	}
+	dec, ok := m.(module.Reloadable)
+	if !ok {
+		t.Fatalf("%s does not implement module.Reloadable", m.Info().Name)
+	}
+	recs := make([]any, len(raws))
+	for i, raw := range raws {
+		rec, err := dec.DecodeRecord(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		var got bytes.Buffer
+		enc := json.NewEncoder(&got)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, raw); err != nil {
+			t.Fatal(err)
+		}
+		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
+			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
+		}
+		recs[i] = rec
+	}
+	Reload(t, o, ix, m)
+	return recs
+}

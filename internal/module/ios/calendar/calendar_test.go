@@ -1,7 +1,6 @@
 package calendar_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -38,33 +37,7 @@ func run(t *testing.T, spec fixture.CalendarSpec, ix *ioc.Index) *moduletest.Out
 // same alerts with the indicators ix, as check-iocs would, and returns o.
 func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
 	t.Helper()
-	if o.RecordsJSON == nil {
-		return o
-	}
-	var recs []json.RawMessage
-	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
-		t.Fatal(err)
-	}
-	for i, raw := range recs {
-		rec, err := calendar.New().DecodeRecord(raw)
-		if err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-		var got bytes.Buffer
-		enc := json.NewEncoder(&got)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rec); err != nil {
-			t.Fatal(err)
-		}
-		var want bytes.Buffer
-		if err := json.Compact(&want, raw); err != nil {
-			t.Fatal(err)
-		}
-		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
-			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
-		}
-	}
-	moduletest.Reload(t, o, ix, calendar.New())
+	moduletest.ReloadExact(t, o, ix, calendar.New())
 	return o
 }
 

@@ -1,8 +1,6 @@
 package locationdclients_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -47,33 +45,7 @@ func runBackup(t *testing.T, ix *ioc.Index, b *fixture.Backup) *moduletest.Outco
 // same alerts with the indicators ix, as check-iocs would, and returns o.
 func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
 	t.Helper()
-	if o.RecordsJSON == nil {
-		return o
-	}
-	var recs []json.RawMessage
-	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
-		t.Fatal(err)
-	}
-	for i, raw := range recs {
-		rec, err := locationdclients.New().DecodeRecord(raw)
-		if err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-		var got bytes.Buffer
-		enc := json.NewEncoder(&got)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rec); err != nil {
-			t.Fatal(err)
-		}
-		var want bytes.Buffer
-		if err := json.Compact(&want, raw); err != nil {
-			t.Fatal(err)
-		}
-		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
-			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
-		}
-	}
-	moduletest.Reload(t, o, ix, locationdclients.New())
+	moduletest.ReloadExact(t, o, ix, locationdclients.New())
 	return o
 }
 

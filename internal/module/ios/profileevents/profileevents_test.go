@@ -1,8 +1,6 @@
 package profileevents_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -44,36 +42,7 @@ func run(t *testing.T, ix *ioc.Index, add func(b *fixture.Backup) error) *module
 // same alerts with the indicators ix, as check-iocs would, and returns o.
 func reloaded(t *testing.T, o *moduletest.Outcome, ix *ioc.Index) *moduletest.Outcome {
 	t.Helper()
-	if o.RecordsJSON == nil {
-		return o
-	}
-	var recs []json.RawMessage
-	if err := json.Unmarshal(o.RecordsJSON, &recs); err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) == 0 {
-		return o
-	}
-	for i, raw := range recs {
-		rec, err := profileevents.New().DecodeRecord(raw)
-		if err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-		var got bytes.Buffer
-		enc := json.NewEncoder(&got)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rec); err != nil {
-			t.Fatal(err)
-		}
-		var want bytes.Buffer
-		if err := json.Compact(&want, raw); err != nil {
-			t.Fatal(err)
-		}
-		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
-			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
-		}
-	}
-	moduletest.Reload(t, o, ix, profileevents.New())
+	moduletest.ReloadExact(t, o, ix, profileevents.New())
 	return o
 }
 
