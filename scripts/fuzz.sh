@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the fuzz targets of the project, each for a chosen time, and reports what they did.
 #
-# Usage: scripts/fuzz.sh [-j N] [-o report.tsv] [-t REGEXP] [-m MINIMIZE] [DURATION [PACKAGES]]
+# Usage: scripts/fuzz.sh [-j N] [-o report.tsv] [-t REGEXP] [-m MINIMIZE] [DURATION [PACKAGES...]]
 #   DURATION  fuzzing time of each target, as go test -fuzztime takes it (default 1m):
 #             10m, 30s, or 100000x for a number of executions
-#   PACKAGES  a go list pattern, relative to the repository (default ./...), e.g.
-#             ./internal/acquire/...
+#   PACKAGES  go list patterns, relative to the repository (default ./...), e.g.
+#             ./internal/acquire/... ./internal/plistx
 #   -j N      run N targets at a time (default 1). One target already uses every core,
 #             so with N > 1 each gets -parallel=(cores / N), at least 1
 #   -o FILE   write the report there (default report.tsv in the logs folder): a header,
@@ -31,7 +31,7 @@ caller=$(pwd)
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo 'Usage: scripts/fuzz.sh [-j N] [-o report.tsv] [-t REGEXP] [-m MINIMIZE] [DURATION [PACKAGES]]' >&2
+  echo 'Usage: scripts/fuzz.sh [-j N] [-o report.tsv] [-t REGEXP] [-m MINIMIZE] [DURATION [PACKAGES...]]' >&2
   exit 2
 }
 
@@ -52,9 +52,9 @@ shift $((OPTIND - 1))
 if [ -n "$report" ] && [[ $report != /* ]]; then
   report=$caller/$report # -o is relative to where the script was called from
 fi
-[ $# -le 2 ] || usage
 duration=${1:-1m}
-pattern=${2:-./...}
+patterns=("${@:2}")
+[ ${#patterns[@]} -gt 0 ] || patterns=(./...)
 if ! [[ $jobs_max =~ ^[1-9][0-9]*$ ]]; then
   echo "fuzz.sh: -j wants a positive number, not \"$jobs_max\"" >&2
   exit 2
@@ -86,10 +86,10 @@ while IFS=$'\t' read -r pkg dir; do
   while IFS= read -r name; do
     targets+=("$pkg"$'\t'"$dir"$'\t'"$name")
   done < <(printf '%s\n' "${names[@]}" | sort -u)
-done < <(go list -f '{{.ImportPath}}{{"\t"}}{{.Dir}}' "$pattern")
+done < <(go list -f '{{.ImportPath}}{{"\t"}}{{.Dir}}' "${patterns[@]}")
 
 if [ ${#targets[@]} -eq 0 ]; then
-  echo "fuzz.sh: no fuzz target in $pattern${only:+ matching $only}" >&2
+  echo "fuzz.sh: no fuzz target in ${patterns[*]}${only:+ matching $only}" >&2
   exit 2
 fi
 
