@@ -16,13 +16,14 @@
 //
 // Manifest.db is hostile input like everything else: a row whose path is not a clean
 // relative path (absolute, ".", "..", empty elements), whose fileID is not 40 hex digits,
-// or that makes a domain's own folder a file, is left out of the file system and reported
-// as a [acquire.Problem], so it can never make spytrace read outside the backup or hide
-// a domain. Bytes of a domain or path that are not UTF-8 are read as \xNN escapes (the
-// column reader's rule), so such names are served, printable, under the escaped form; an
-// escaped name that equals another row's literal name is reported as a duplicate. Files listed in Manifest.db but
-// absent from the folder (a partial backup) and files present but not listed are
-// reported too, never fatal.
+// that makes a domain's own folder a file, or that calls a name a file (or link) while
+// other rows lie under it, is left out of the file system and reported as a
+// [acquire.Problem], so it can never make spytrace read outside the backup or hide a
+// domain or folder. Bytes of a domain or path that are not UTF-8 are read as \xNN
+// escapes (the column reader's rule), so such names are served, printable, under the
+// escaped form; an escaped name that equals another row's literal name is reported as a
+// duplicate. Files listed in Manifest.db but absent from the folder (a partial backup)
+// and files present but not listed are reported too, never fatal.
 //
 // Encrypted backups are recognised (Manifest.plist IsEncrypted, or a Manifest.db that is
 // not SQLite) and refused with [ErrEncrypted]; backups made before iOS 10 (Manifest.mbdb)
@@ -368,6 +369,19 @@ func (b *Backup) index(ctx context.Context, maxEntries int) error {
 	for i, e := range b.entries {
 		if i > 0 && e.name == out[len(out)-1].name {
 			b.reject(e.name, "listed more than once in Manifest.db")
+			continue
+		}
+		out = append(out, e)
+	}
+	b.entries = out
+	// A name is a folder or not: a file, link or other row with rows under it would
+	// make the listings contradict the lookups. The rows under it are kept (a crafted
+	// file row over a folder must not hide what the folder holds) and the name is
+	// served as a folder.
+	out = b.entries[:0]
+	for _, e := range b.entries {
+		if e.flags != FlagDir && b.hasChildren(e.name) {
+			b.reject(e.name, fmt.Sprintf("listed with flags %d (not a folder) while other rows lie under it", e.flags))
 			continue
 		}
 		out = append(out, e)

@@ -207,3 +207,36 @@ func TestDomainRowAsFileIsRejected(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestFileRowOverFolderIsRejected: a row that calls "Library/SMS" a file while sms.db is
+// listed under it made the listings (a folder "SMS" holding sms.db) contradict the
+// lookups (a missing file "SMS"). The file row is rejected and the folder's files stay
+// reachable. (Found by FuzzManifestRows.)
+func TestFileRowOverFolderIsRejected(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "backup")
+	newFuzzBackup(t, dir)
+	writeManifest(t, filepath.Join(dir, "Manifest.db"), []string{"\tHomeDomain\tLibrary/SMS\t1", "\tHomeDomain\tLibrary/SMS/sms.db\t1"})
+	bk, err := iosbackup.Open(context.Background(), dir, iosbackup.Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bk.Close()
+	if st := bk.Stats(); st.Rejected != 1 {
+		t.Errorf("stats %+v, want the file row over the folder rejected", st)
+	}
+	var problem string
+	for _, p := range bk.Problems() {
+		if p.Kind == "rejected_row" {
+			problem = p.Name + ": " + p.Message
+		}
+	}
+	if !strings.Contains(problem, "HomeDomain/Library/SMS: ") || !strings.Contains(problem, "other rows lie under it") {
+		t.Errorf("problem %q, want the file row over the folder named", problem)
+	}
+	if fi, err := fs.Stat(bk, "HomeDomain/Library/SMS"); err != nil || !fi.IsDir() {
+		t.Errorf("HomeDomain/Library/SMS: %v %v, want a folder", fi, err)
+	}
+	if err := fstest.TestFS(bk, "HomeDomain/Library/SMS/sms.db"); err != nil {
+		t.Error(err)
+	}
+}
