@@ -120,6 +120,7 @@ type run struct {
 	urls    *results.URLSpool
 	dbs     *dbCache
 	reads   *readSet
+	changes *changeSet
 	retain  map[string]bool
 	mu      sync.Mutex
 	kept    map[string][]any
@@ -137,18 +138,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer os.RemoveAll(tmp)
 	r := &run{
-		cfg:    cfg,
-		limits: cfg.Limits.withDefaults(),
-		env:    check.NewEnv(cfg.Index),
-		tmp:    tmp,
-		spool:  timeline.NewSpool(tmp, 0),
-		urls:   results.NewURLSpool(tmp),
-		reads:  newReadSet(cfg.Live),
-		retain: map[string]bool{},
-		kept:   map[string][]any{},
+		cfg:     cfg,
+		limits:  cfg.Limits.withDefaults(),
+		env:     check.NewEnv(cfg.Index),
+		tmp:     tmp,
+		spool:   timeline.NewSpool(tmp, 0),
+		urls:    results.NewURLSpool(tmp),
+		reads:   newReadSet(cfg.Live),
+		changes: newChangeSet(),
+		retain:  map[string]bool{},
+		kept:    map[string][]any{},
 	}
 	defer r.urls.Close()
-	r.dbs = newDBCache(cfg.Acquisition, tmp, r.limits.MaxCopyBytes)
+	r.dbs = newDBCache(stableFS{cfg.Acquisition, r.changes}, tmp, r.limits.MaxCopyBytes)
 	defer r.dbs.closeAll()
 	logFile := cfg.LogFile
 	if logFile == nil {
@@ -175,6 +177,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Alerts = append(res.Alerts, o.alerts...)
 	}
 	res.Alerts = append(res.Alerts, acquisitionLimitAlerts(cfg.Acquisition)...)
+	// Hashing reads the evidence a last time: a file that changed while the modules or
+	// the hashing read it is a problem and a finding of the run.
+	res.Hashes = r.hashReads()
+	if p, ok := cfg.Acquisition.(acquire.Problems); ok {
+		res.Problems = p.Problems()
+	}
+	changed := r.changes.problems()
+	res.Problems = append(res.Problems, changed...)
+	res.Alerts = append(res.Alerts, changedAlerts(changed)...)
 	for _, a := range res.Alerts {
 		res.Counts.Add(a.Level)
 	}

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/sqlitex"
 )
 
@@ -47,7 +46,7 @@ func (s *services) names() []string {
 var ErrTooLarge = errors.New("file larger than the limit for whole-file reads")
 
 func (s *services) ReadFile(name string) ([]byte, error) {
-	f, err := s.run.cfg.Acquisition.Open(name)
+	f, err := s.run.changes.open(s.run.cfg.Acquisition, name)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +69,7 @@ func (s *services) ReadFile(name string) ([]byte, error) {
 }
 
 func (s *services) Open(name string) (fs.File, error) {
-	f, err := s.run.cfg.Acquisition.Open(name)
+	f, err := s.run.changes.open(s.run.cfg.Acquisition, name)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +116,7 @@ func (s *services) Dependency(module string) ([]any, error) {
 
 // dbCache opens each evidence database once per run and shares the handle.
 type dbCache struct {
-	fsys    acquire.Acquisition
+	fsys    fs.FS
 	tmp     string
 	maxCopy int64
 	mu      sync.Mutex
@@ -130,7 +129,7 @@ type dbEntry struct {
 	err  error
 }
 
-func newDBCache(fsys acquire.Acquisition, tmp string, maxCopy int64) *dbCache {
+func newDBCache(fsys fs.FS, tmp string, maxCopy int64) *dbCache {
 	return &dbCache{fsys: fsys, tmp: tmp, maxCopy: maxCopy, entries: map[string]*dbEntry{}}
 }
 

@@ -21,10 +21,6 @@ import (
 // an error so that as much as possible is written, and returns the first error.
 func (r *run) writeResults(ctx context.Context, res *Result) error {
 	var errs []error
-	res.Hashes = r.hashReads()
-	if p, ok := r.cfg.Acquisition.(acquire.Problems); ok {
-		res.Problems = p.Problems()
-	}
 	if err := r.cfg.Results.WriteAlerts(res.Alerts); err != nil {
 		errs = append(errs, err)
 	}
@@ -122,7 +118,7 @@ func (r *run) hashOne(name string) results.Hash {
 		r.cfg.Live.hashedBytes(h.Size) // hashed as it was read
 		return h
 	}
-	file, err := r.cfg.Acquisition.Open(name)
+	file, err := r.changes.open(r.cfg.Acquisition, name)
 	if err != nil {
 		h.SHA256 = ""
 		h.Error = fmt.Sprintf("not hashed: %v", err)
