@@ -26,19 +26,9 @@ func runRecheck(t *testing.T, isShortener func(string) bool, args ...string) (co
 		isShortener = func(string) bool { return false }
 	}
 	var out, errb bytes.Buffer
-	data := t.TempDir()
-	e := &env{
-		stdout: &out, stderr: &errb,
-		getenv: func(k string) string {
-			if k == "SPYTRACE_DATA_DIR" {
-				return data
-			}
-			return ""
-		},
-		now:         func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) },
-		home:        t.TempDir(),
-		isShortener: isShortener,
-	}
+	e := testEnv(t, t.TempDir(), &out, &errb)
+	e.now = func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
+	e.isShortener = isShortener
 	code = e.run(context.Background(), args)
 	return code, out.String(), errb.String()
 }

@@ -30,10 +30,14 @@ import (
 // folder of its own, a fixed clock.
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	data := t.TempDir()
-	e := &env{
-		stdout: &out, stderr: &errb,
+	return runWithData(t, t.TempDir(), args...)
+}
+
+// testEnv is the environment of an in-process run: stdout and stderr into out and
+// errb, a clean environment but for the data folder, a fixed clock.
+func testEnv(t *testing.T, data string, out, errb *bytes.Buffer) *env {
+	return &env{
+		stdout: out, stderr: errb,
 		getenv: func(k string) string {
 			if k == "SPYTRACE_DATA_DIR" {
 				return data
@@ -43,7 +47,13 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 		now:  func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) },
 		home: t.TempDir(),
 	}
-	code = e.run(context.Background(), args)
+}
+
+// runWithData runs spytrace in-process like run, with the data folder given.
+func runWithData(t *testing.T, data string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = testEnv(t, data, &out, &errb).run(context.Background(), args)
 	return code, out.String(), errb.String()
 }
 
