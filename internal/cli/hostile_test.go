@@ -655,8 +655,8 @@ func TestHostileAndroid(t *testing.T) {
 }
 
 // TestHostileIOSDump checks hostile iOS file-system dumps through the whole CLI: a
-// tar.gz bomb, links and unsafe names in a tar, a named pipe for an artifact, and a
-// folder of many tiny files.
+// tar.gz bomb, links and unsafe names in a tar, a named pipe for an artifact, a folder
+// of many tiny files and a .tar.gz of a million.
 func TestHostileIOSDump(t *testing.T) {
 	sound, iocs := writeDump(t, true)
 	base := soundTwin(t, sound, "ios", "check-fs", "-q", "-i", iocs, sound)
@@ -682,8 +682,9 @@ func TestHostileIOSDump(t *testing.T) {
 		return p
 	}
 	const smsPath = "private/var/mobile/Library/SMS/sms.db"
-	// The many-files case: writing 200,000 files takes minutes on a loaded disk, so
-	// 20,000, once with the default limits and once with an entry limit below them.
+	// The many-files case in a folder: writing a million files takes minutes on a loaded
+	// disk, so 20,000, once with the default limits and once with an entry limit below
+	// them; the million is a .tar.gz.
 	var tiny string
 	parent := t
 	tinyDump := func(t *testing.T) string {
@@ -761,6 +762,22 @@ func TestHostileIOSDump(t *testing.T) {
 			},
 		},
 		{
+			name: "tar.gz of a million tiny files",
+			input: func(t *testing.T) string {
+				extra := make([]fixture.TarEntry, hostileMillion)
+				for i := range extra {
+					extra[i] = fixture.TarEntry{Name: fmt.Sprintf("private/var/mobile/Library/Caches/tiny/d%04d/f%07d", i/1000, i), Data: []byte{'x', byte('0' + i%10)}}
+				}
+				return tarOf(t, "dump.tar.gz", true, extra...)
+			},
+			want: hostileExpect{changed: listing, minOK: 30},
+			check: func(t *testing.T, r hostileResult) {
+				if m, _ := r.info.module("filesystem"); m.Records < hostileMillion {
+					t.Errorf("filesystem lists %d entries, fewer than the %d tiny files", m.Records, hostileMillion)
+				}
+			},
+		},
+		{
 			name:  "folder with many tiny files, over the entry limit",
 			input: tinyDump,
 			args:  []string{"--limit", "entries=5000"},
@@ -783,5 +800,9 @@ func TestHostileIOSDump(t *testing.T) {
 	}
 }
 
-// hostileTinyFiles is the number of tiny files of the many-files case.
-const hostileTinyFiles = 20_000
+// hostileTinyFiles is the number of tiny files of the many-files case in a folder, and
+// hostileMillion that of the case in a .tar.gz (12 MB, quick to write).
+const (
+	hostileTinyFiles = 20_000
+	hostileMillion   = 1_000_000
+)
