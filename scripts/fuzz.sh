@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the fuzz targets of the project, each for a chosen time, and reports what they did.
 #
-# Usage: scripts/fuzz.sh [-j N] [-o report.tsv] [-t REGEXP] [-m MINIMIZE] [DURATION [PACKAGES...]]
+# Usage: scripts/fuzz.sh [-j N] [-o report.tsv] [-t REGEXP] [-m MINIMIZE] [-s DONE.tsv]... [DURATION [PACKAGES...]]
 #   DURATION  fuzzing time of each target, as go test -fuzztime takes it (default 1m):
 #             10m, 30s, or 100000x for a number of executions
 #   PACKAGES  go list patterns, relative to the repository (default ./...), e.g.
@@ -17,6 +17,9 @@
 #   -m LIMIT  -fuzzminimizetime (default 100x): executions (or time, e.g. 30s) spent
 #             minimizing each new input; Go minimizes every input that widens coverage,
 #             and its default (60s) can take most of a short run
+#   -s FILE   leave out the targets that an earlier report (or the per-target lines in
+#             its logs folder) shows "ok" after at least DURATION; repeatable. A long
+#             campaign interrupted can so go on where it stopped
 #
 # Failing inputs are written by Go under <package>/testdata/fuzz/<target>/: once the
 # bug is fixed, commit them; they then run as regression seeds with every go test.
@@ -31,7 +34,7 @@ caller=$(pwd)
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo 'Usage: scripts/fuzz.sh [-j N] [-o report.tsv] [-t REGEXP] [-m MINIMIZE] [DURATION [PACKAGES...]]' >&2
+  echo 'Usage: scripts/fuzz.sh [-j N] [-o report.tsv] [-t REGEXP] [-m MINIMIZE] [-s DONE.tsv]... [DURATION [PACKAGES...]]' >&2
   exit 2
 }
 
@@ -39,12 +42,18 @@ jobs_max=1
 report=''
 only=''
 minimize=100x
-while getopts 'j:o:t:m:h' opt; do
+done_reports=()
+while getopts 'j:o:t:m:s:h' opt; do
   case $opt in
     j) jobs_max=$OPTARG ;;
     o) report=$OPTARG ;;
     t) only=$OPTARG ;;
     m) minimize=$OPTARG ;;
+    s)
+      [ -f "$OPTARG" ] || { echo "fuzz.sh: -s: no file $OPTARG" >&2; exit 2; }
+      [[ $OPTARG == /* ]] || OPTARG=$caller/$OPTARG
+      done_reports+=("$OPTARG")
+      ;;
     *) usage ;;
   esac
 done
@@ -108,6 +117,33 @@ seconds() {
   done
   echo "$total"
 }
+# -s: the targets an earlier report shows ok for at least DURATION are left out.
+module=$(go list -m)
+if [ ${#done_reports[@]} -gt 0 ]; then
+  want=$(seconds "$duration")
+  declare -A done_ok=()
+  for rep in "${done_reports[@]}"; do
+    while IFS=$'\t' read -r pkg name elapsed _ _ result; do
+      [ "$result" = ok ] || continue
+      got=$(seconds "$elapsed")
+      if [ -n "$want" ] && [ -n "$got" ] && [ "$got" -ge "$want" ]; then
+        done_ok["$module/$pkg $name"]=1
+      fi
+    done <"$rep"
+  done
+  kept=()
+  for t in "${targets[@]}"; do
+    IFS=$'\t' read -r pkg _ name <<<"$t"
+    [ -n "${done_ok["$pkg $name"]:-}" ] || kept+=("$t")
+  done
+  echo "fuzz.sh: $((${#targets[@]} - ${#kept[@]})) targets left out, done in an earlier report"
+  if [ ${#kept[@]} -eq 0 ]; then
+    echo "fuzz.sh: every target is done" >&2
+    exit 0
+  fi
+  targets=("${kept[@]}")
+fi
+
 limit=$(seconds "$duration")
 limit=${limit:+$((2 * limit + 600))s}
 limit=${limit:-0} # 0: no limit
@@ -115,7 +151,6 @@ limit=${limit:-0} # 0: no limit
 logs=$(mktemp -d "${TMPDIR:-/tmp}/spytrace-fuzz.XXXXXX")
 report=${report:-$logs/report.tsv}
 root=$(pwd)
-module=$(go list -m)
 
 # run fuzzes target number i and writes its report line to $logs/i.tsv.
 run() {
