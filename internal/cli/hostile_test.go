@@ -321,6 +321,37 @@ func TestHostileIOSBackup(t *testing.T) {
 			want:   hostileExpect{affected: sms("sms.db-wal", "cut short"), minOK: 20},
 		},
 		{
+			// Same length, so the database stays sound (the log's checksums are made
+			// again): the record holds escape sequences, a C1 control, a bidirectional
+			// override and bytes that are not UTF-8; its alert is printed on the console
+			// (-v) and shown with the record in the report.
+			name: "control characters and invalid UTF-8 inside a message",
+			damage: func(t *testing.T, dir string) {
+				old, hostile := []byte("torture of detainees"), []byte("\x1b[2J\x1b]0;x\x07\xff\xfe\u202e\xc2\x9bABC")
+				if len(old) != len(hostile) {
+					t.Fatalf("the replacement is %d bytes, not %d", len(hostile), len(old))
+				}
+				rewrite(fixture.SMSDomain, fixture.SMSPath, func(db []byte) []byte { return bytes.ReplaceAll(db, old, hostile) })(t, dir)
+				rewrite(fixture.SMSDomain, fixture.SMSPath+"-wal", func(wal []byte) []byte { return fixture.ReplaceInWAL(wal, old, hostile) })(t, dir)
+			},
+			args: []string{"-v"},
+			want: hostileExpect{minOK: 20},
+			check: func(t *testing.T, r hostileResult) {
+				assertNoRawControls(t, r)
+				assertAlert(t, r, "ioc/domain", "free247downloads.com")
+				report, err := os.ReadFile(filepath.Join(r.out, ReportFile))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if bytes.Contains(report, []byte("\x1b")) || bytes.Contains(report, []byte("\xff\xfe")) {
+					t.Error("report.html holds the raw escape or invalid UTF-8 of the message")
+				}
+				if !bytes.Contains(report, []byte(`<span class="c">\x1b</span>[2J`)) {
+					t.Error("report.html does not show the message's escape sequence, escaped and marked")
+				}
+			},
+		},
+		{
 			name: "History.db with an unexpected schema",
 			damage: func(t *testing.T, dir string) {
 				db, _, err := fixture.BuildSQLite(fixture.SQLite{SQL: `CREATE TABLE history_items (id TEXT, note BLOB);
