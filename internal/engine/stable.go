@@ -101,7 +101,7 @@ func (c *changeSet) problems() []acquire.Problem {
 	return out
 }
 
-// alerts raises ChangedWhileRead for each problem.
+// changedAlerts raises ChangedWhileRead for each problem.
 func changedAlerts(problems []acquire.Problem) []alert.Alert {
 	var out []alert.Alert
 	r := limitReporter("acquisition", &out)
