@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"testing"
@@ -37,15 +38,38 @@ func runBounded(t *testing.T, args ...string) (code int, stdout, stderr string) 
 	defer cancel()
 	done := make(chan int, 1)
 	go func() { done <- e.run(ctx, args) }()
-	select {
-	case code = <-done:
-	case <-time.After(hostileDeadline + hostileGrace):
-		t.Fatalf("spytrace %s did not end, %v after its deadline: it hangs", strings.Join(args, " "), hostileGrace)
+	before, peak := heapBytes(), uint64(0)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(hostileDeadline + hostileGrace)
+wait:
+	for {
+		select {
+		case code = <-done:
+			break wait
+		case <-tick.C:
+			peak = max(peak, heapBytes())
+		case <-deadline:
+			t.Fatalf("spytrace %s did not end, %v after its deadline: it hangs", strings.Join(args, " "), hostileGrace)
+		}
 	}
+	// For the figures of the suite (go test -v): the heap of the whole test process,
+	// so only a rough measure of the run's.
+	t.Logf("heap: %d MB before the run, at most %d MB during it", before>>20, peak>>20)
 	if ctx.Err() != nil {
 		t.Fatalf("spytrace %s reached its deadline (%v) and was interrupted:\n%s", strings.Join(args, " "), hostileDeadline, errb.String())
 	}
 	return code, out.String(), errb.String()
+}
+
+// heapBytes returns the bytes of the live and not yet swept heap objects.
+func heapBytes() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
 }
 
 // hashEvidence is hashTree for evidence that may hold named pipes and links: their

@@ -53,11 +53,11 @@ func (s *services) ReadFile(name string) ([]byte, error) {
 	defer f.Close()
 	s.note(name)
 	limit := s.run.limits.MaxFileBytes
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, tooLarge, err := readWhole(f, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read %q: %w", name, err)
 	}
-	if int64(len(data)) > limit {
+	if tooLarge {
 		s.mu.Lock()
 		s.tooLarge = append(s.tooLarge, name)
 		s.mu.Unlock()
@@ -66,6 +66,31 @@ func (s *services) ReadFile(name string) ([]byte, error) {
 	sum := sha256.Sum256(data)
 	s.run.reads.add(name, int64(len(data)), hex.EncodeToString(sum[:]))
 	return data, nil
+}
+
+// readWhole reads f to its end, unless it holds more than limit bytes (tooLarge). A
+// regular file whose size is known is read into a buffer of that size (io.ReadAll's
+// doubling would take up to twice the limit in memory), and one larger than limit is
+// not read at all.
+func readWhole(f fs.File, limit int64) (data []byte, tooLarge bool, err error) {
+	fi, err := f.Stat()
+	if err == nil && fi.Mode().IsRegular() && fi.Size() >= 0 {
+		if fi.Size() > limit {
+			return nil, true, nil
+		}
+		data = make([]byte, fi.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			return nil, false, err
+		}
+	}
+	// The rest: all of a file whose size is not known, and bytes past the size
+	// announced (an archive entry longer than its header says).
+	rest, err := io.ReadAll(io.LimitReader(f, limit+1-int64(len(data))))
+	if err != nil {
+		return nil, false, err
+	}
+	data = append(data, rest...)
+	return data, int64(len(data)) > limit, nil
 }
 
 func (s *services) Open(name string) (fs.File, error) {
