@@ -28,6 +28,7 @@ import (
 	"github.com/spytrace/spytrace/internal/plistx"
 	"github.com/spytrace/spytrace/internal/report/html"
 	"github.com/spytrace/spytrace/internal/report/results"
+	"github.com/spytrace/spytrace/internal/safely"
 	"github.com/spytrace/spytrace/internal/safetext"
 	"github.com/spytrace/spytrace/internal/timefmt"
 	"github.com/spytrace/spytrace/internal/version"
@@ -226,7 +227,9 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 	loading := make(chan loaded, 1)
 	go func() {
 		var l loaded
-		l.index, l.report, l.files, l.err = e.loadIndicators(cfg, log)
+		if err := safely.Do(func() { l.index, l.report, l.files, l.err = e.loadIndicators(cfg, log) }); err != nil {
+			l = loaded{err: fmt.Errorf("load the indicators: %w", err)}
+		}
 		loading <- l
 	}()
 	ev, err := open(ctx)

@@ -23,7 +23,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -39,6 +38,7 @@ import (
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/report/results"
 	"github.com/spytrace/spytrace/internal/report/timeline"
+	"github.com/spytrace/spytrace/internal/safely"
 	"github.com/spytrace/spytrace/internal/timefmt"
 	"github.com/spytrace/spytrace/internal/urlx"
 )
@@ -456,7 +456,7 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 			return err
 		}
 		if checker != nil && checkPanic == nil {
-			checkPanic = safely(func() { checker.Check(rec, reporter) })
+			checkPanic = safely.Do(func() { checker.Check(rec, reporter) })
 		}
 		if tl, ok := rec.(module.Timeliner); ok {
 			for _, ev := range tl.Timeline() {
@@ -481,7 +481,7 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 	out := module.NewOutput(sink.send)
 	svc := &services{run: r, module: info.Name}
 	in := module.NewInput(r.cfg.Acquisition, files, log, svc)
-	runErr := safely(func() { err = m.Run(ctx, in, out) })
+	runErr := safely.Do(func() { err = m.Run(ctx, in, out) })
 	if runErr == nil {
 		runErr = err
 	}
@@ -489,7 +489,7 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		runErr = serr
 	}
 	if checker != nil && checkPanic == nil {
-		checkPanic = safely(func() { checker.Finish(reporter) })
+		checkPanic = safely.Do(func() { checker.Finish(reporter) })
 	}
 	if cerr := recs.Close(); cerr != nil && runErr == nil {
 		runErr = cerr
@@ -509,9 +509,9 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		st.State, st.Reason = module.Failed, "interrupted"
 	case runErr != nil:
 		st.State, st.Reason = module.Failed, runErr.Error()
-		var p *panicError
+		var p *safely.PanicError
 		if errors.As(runErr, &p) {
-			log.Debug("panic stack", "stack", string(p.stack))
+			log.Debug("panic stack", "stack", string(p.Stack))
 		}
 	case checkPanic != nil:
 		st.State, st.Reason = module.Failed, "checks: "+checkPanic.Error()
@@ -566,7 +566,7 @@ func newSink(ctx context.Context, emit func(any) error) *sink {
 				continue // drain: the module will see the error at its next record
 			}
 			var err error
-			if perr := safely(func() { err = emit(rec) }); perr != nil {
+			if perr := safely.Do(func() { err = emit(rec) }); perr != nil {
 				err = perr
 			}
 			if err != nil {
@@ -602,42 +602,6 @@ func (s *sink) close() error {
 	close(s.ch)
 	<-s.done
 	return s.failed()
-}
-
-type panicError struct {
-	value any
-	stack []byte
-}
-
-func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
-
-// safely runs f and turns a panic into an error.
-func safely(f func()) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &panicError{value: v, stack: stack()}
-		}
-	}()
-	f()
-	return nil
-}
-
-// stack returns the calling goroutine's stack as "function (file:line)" lines, without
-// the addresses and goroutine number of debug.Stack, so command.log stays the same from
-// one run to the next.
-func stack() []byte {
-	pcs := make([]uintptr, 64)
-	n := runtime.Callers(3, pcs)
-	frames := runtime.CallersFrames(pcs[:n])
-	var b bytes.Buffer
-	for {
-		fr, more := frames.Next()
-		fmt.Fprintf(&b, "%s (%s:%d)\n", fr.Function, filepath.Base(fr.File), fr.Line)
-		if !more {
-			break
-		}
-	}
-	return b.Bytes()
 }
 
 // resolve expands a module's path patterns and base names into sorted, unique file

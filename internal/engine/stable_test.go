@@ -202,3 +202,50 @@ func assertChanged(t *testing.T, res *engine.Result, how string) {
 		t.Errorf("problems %+v, want one changed_while_read", res.Problems)
 	}
 }
+
+// panickyAcquisition serves HomeDomain/notes.txt as a file whose reads panic, as a
+// reader of an archive or of an encrypted file with a bug would.
+type panickyAcquisition struct{ acquire.Acquisition }
+
+func (p panickyAcquisition) Open(name string) (fs.File, error) {
+	f, err := p.Acquisition.Open(name)
+	if err != nil || name != "HomeDomain/notes.txt" {
+		return f, err
+	}
+	return panickyFile{f}, nil
+}
+
+type panickyFile struct{ fs.File }
+
+func (panickyFile) Read([]byte) (int, error) { panic("reader bug") }
+
+// TestReaderPanicIsContained: a panic while reading an evidence file fails the modules
+// that read it and leaves that file unhashed, with the reason; the run still ends with
+// its results (a panic in the hashing goroutines would end the process).
+func TestReaderPanicIsContained(t *testing.T) {
+	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.Run(context.Background(), engine.Config{
+		Acquisition: panickyAcquisition{acquisition()}, Modules: append(modules(), offsetReader(new([]byte))), Results: dir, Workers: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := statusOf(res)["reader"]; st.State != module.Failed || !strings.Contains(st.Reason, "reader bug") {
+		t.Errorf("reader: %+v, want failed by the panic", st)
+	}
+	hashed := false
+	for _, h := range res.Hashes {
+		if h.Name == "HomeDomain/notes.txt" {
+			hashed = true
+			if h.SHA256 != "" || !strings.Contains(h.Error, "panic: reader bug") {
+				t.Errorf("hash %+v, want none, with the panic as its reason", h)
+			}
+		}
+	}
+	if !hashed {
+		t.Error("notes.txt is not in the hashes")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/report/results"
+	"github.com/spytrace/spytrace/internal/safely"
 	"github.com/spytrace/spytrace/internal/timefmt"
 )
 
@@ -91,7 +92,9 @@ func (r *run) hashReads() []results.Hash {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				out[i] = r.hashOne(names[i])
+				if err := safely.Do(func() { out[i] = r.hashOne(names[i]) }); err != nil {
+					out[i] = results.Hash{Name: names[i], FilePath: names[i], Error: "not hashed: " + err.Error()}
+				}
 			}
 		}()
 	}

@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"runtime/debug"
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/safely"
 )
 
 // Limits bound what re-checking one case may consume. Zero fields take the defaults.
@@ -237,11 +237,11 @@ func CheckRecords(ctx context.Context, m module.Module, env *check.Env, r io.Rea
 			res.problem("record %d could not be read: %v", n, err)
 			return nil
 		}
-		return safely(func() { checker.Check(rec, reporter) })
+		return safely.Do(func() { checker.Check(rec, reporter) })
 	})
-	var panicked *panicError
+	var panicked *safely.PanicError
 	if readErr == nil || res.Records > 0 && !errors.As(readErr, &panicked) {
-		if err := safely(func() { checker.Finish(reporter) }); err != nil && readErr == nil {
+		if err := safely.Do(func() { checker.Finish(reporter) }); err != nil && readErr == nil {
 			readErr = err
 		}
 	}
@@ -277,22 +277,4 @@ func isNil(v any) bool {
 		return rv.IsNil()
 	}
 	return false
-}
-
-// panicError is a panic of a module's checks, recovered.
-type panicError struct {
-	value any
-	stack []byte
-}
-
-func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
-
-func safely(f func()) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &panicError{value: v, stack: debug.Stack()}
-		}
-	}()
-	f()
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/safely"
 )
 
 // Options configure the re-check of a case.
@@ -85,7 +86,10 @@ func (c *Case) Check(ctx context.Context, opts Options) (*Outcome, error) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				o.Modules[i] = checkFile(ctx, root, c.Modules[i], opts)
+				if err := safely.Do(func() { o.Modules[i] = checkFile(ctx, root, c.Modules[i], opts) }); err != nil {
+					info := c.Modules[i].Info()
+					o.Modules[i] = ModuleResult{Module: info.Name, Version: info.Version, State: module.Failed, Reason: err.Error()}
+				}
 			}
 		}()
 	}

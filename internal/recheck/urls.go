@@ -10,6 +10,7 @@ import (
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/safely"
 	"github.com/spytrace/spytrace/internal/timefmt"
 	"github.com/spytrace/spytrace/internal/unshorten"
 )
@@ -83,7 +84,11 @@ func (o *Outcome) ExpandURLs(ctx context.Context, urls []ExpandedURL, x *unshort
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				r := x.Expand(ctx, urls[i].URL)
+				var r unshorten.Result
+				if err := safely.Do(func() { r = x.Expand(ctx, urls[i].URL) }); err != nil {
+					urls[i].Error = err.Error()
+					continue
+				}
 				urls[i].Hops, urls[i].Error = r.Hops, r.Error
 				if f := r.Final(); f != "" {
 					urls[i].ExpandedURL = &f

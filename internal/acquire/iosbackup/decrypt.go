@@ -20,6 +20,7 @@ import (
 
 	"github.com/spytrace/spytrace/internal/acquire/iosbackup/backupcrypto"
 	"github.com/spytrace/spytrace/internal/plistx"
+	"github.com/spytrace/spytrace/internal/safely"
 )
 
 // Names DecryptTo writes besides the backup's own files.
@@ -99,7 +100,9 @@ func (b *Backup) DecryptTo(ctx context.Context, dest string, workers int, progre
 				if ctx.Err() != nil {
 					continue
 				}
-				results[j.i] = b.decryptOne(files[j.i], j.blob, dest)
+				if err := safely.Do(func() { results[j.i] = b.decryptOne(files[j.i], j.blob, dest) }); err != nil {
+					results[j.i] = decryptResult{err: err}
+				}
 				if progress != nil {
 					progress(int(done.Add(1)), len(files))
 				}

@@ -40,6 +40,7 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire/iosbackup"
 	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/safely"
 	"github.com/spytrace/spytrace/internal/sqlitex"
 )
 
@@ -122,8 +123,12 @@ func (m *Module) Run(ctx context.Context, in *module.Input, out *module.Output) 
 		go func() {
 			defer wg.Done()
 			for r := range jobs {
+				res := result{seq: r.seq}
+				if err := safely.Do(func() { res = decode(r) }); err != nil {
+					res.problem = fmt.Errorf("row %d of Files: %w", r.seq+1, err)
+				}
 				select {
-				case results <- decode(r):
+				case results <- res:
 				case <-ctx.Done():
 					return
 				}
