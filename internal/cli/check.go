@@ -72,7 +72,7 @@ func (c *checkConfig) registerCommon(cmd *cobra.Command) {
 	f.BoolVarP(&c.Quiet, "quiet", "q", false, "show only warnings, errors and the final summary")
 	f.BoolVar(&c.JSONLog, "json-log", false, "write the messages on stderr as JSON lines, for scripts (no progress line)")
 	f.IntVar(&c.Workers, "workers", 0, "modules run at once (default: number of CPUs)")
-	f.StringArrayVar(&c.Limits, "limit", nil, "raise or lower a resource limit, NAME=VALUE (repeatable; see docs/limits.md: file-bytes, records, entries, archive-bytes, ratio, copy-bytes)")
+	f.StringArrayVar(&c.Limits, "limit", nil, "raise or lower a resource limit, NAME=VALUE (repeatable; see docs/limits.md: "+limits.Names()+")")
 	f.StringVar(&c.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (for developers)")
 	f.StringVar(&c.MemProfile, "mem-profile", "", "write a Go heap profile at the end of the run to this file (for developers)")
 	_ = f.MarkHidden("cpu-profile")
@@ -325,7 +325,7 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 		LogFile:     logFile,
 		Console:     console,
 		Workers:     cfg.Workers,
-		Limits:      engine.Limits{MaxFileBytes: lim.FileBytes, MaxRecords: lim.Records, MaxCopyBytes: lim.CopyBytes},
+		Limits:      engine.Limits{MaxFileBytes: lim.FileBytes, MaxRecords: lim.Records, MaxCopyBytes: lim.CopyBytes, MaxAlerts: lim.Alerts},
 		Progress:    progress,
 		Live:        live,
 	})

@@ -25,6 +25,7 @@ func TestLimitsAreSettingsAndFindings(t *testing.T) {
 		{"records", "records=3", "limit/records", "sms", []string{"ios", "check-backup", d.Backup}},
 		{"file bytes", "file-bytes=64B", "limit/file-bytes", "backup_info", []string{"ios", "check-backup", d.Backup}},
 		{"entries", "entries=5", "limit/acquisition", "acquisition", []string{"android", "check-bugreport", bugreport}},
+		{"alerts", "alerts=2", "limit/alerts", "configuration_profiles", []string{"ios", "check-backup", d.Backup}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "r")

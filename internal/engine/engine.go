@@ -52,7 +52,13 @@ type Limits struct {
 	MaxRecords int
 	// MaxCopyBytes bounds the bytes copied to read one database with its WAL. 0 = 8 GiB.
 	MaxCopyBytes int64
+	// MaxAlerts bounds the alerts kept for one module; the others are counted in one
+	// limit/alerts alert. 0 = 100,000.
+	MaxAlerts int
 }
+
+// DefaultMaxAlerts is the default of Limits.MaxAlerts.
+const DefaultMaxAlerts = 100_000
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxFileBytes <= 0 {
@@ -63,6 +69,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxCopyBytes <= 0 {
 		l.MaxCopyBytes = 8 << 30
+	}
+	if l.MaxAlerts <= 0 {
+		l.MaxAlerts = DefaultMaxAlerts
 	}
 	return l
 }
@@ -429,10 +438,10 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		st.Problems = append(st.Problems, msg)
 	}
 
-	var alerts []alert.Alert
 	// Alerts are logged when the module ends: checks run on another goroutine than the
 	// module, and command.log must not depend on how the two interleave.
-	reporter := check.NewReporter(info.Name, func(a alert.Alert) { alerts = append(alerts, a) })
+	collected := check.NewCollector(r.limits.MaxAlerts)
+	reporter := check.NewReporter(info.Name, collected.Add)
 	var checker check.Checker
 	if c, ok := m.(module.Checkable); ok {
 		checker = c.NewChecker(r.env)
@@ -495,6 +504,7 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		runErr = cerr
 	}
 	st.Records = recs.Count()
+	alerts := collected.Alerts(info.Name)
 	st.Problems = append(st.Problems, svc.dbProblems()...)
 	st.Problems = append(st.Problems, out.Problems()...)
 	st.Files = svc.names()

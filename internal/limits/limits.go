@@ -29,6 +29,8 @@ type Limits struct {
 	Ratio int64
 	// CopyBytes bounds the bytes copied to read one database with its write-ahead log.
 	CopyBytes int64
+	// Alerts bounds the alerts kept for one module.
+	Alerts int
 }
 
 // Limit describes one limit for --limit and the documentation.
@@ -55,6 +57,8 @@ var Table = []Limit{
 		func(l *Limits, v int64) { l.Ratio = v }},
 	{"copy-bytes", true, "8 GiB", "bytes copied to a private folder to read one database with its write-ahead log",
 		func(l *Limits, v int64) { l.CopyBytes = v }},
+	{"alerts", false, "100,000", "alerts kept for one module; the others are counted in one `limit/alerts` alert",
+		func(l *Limits, v int64) { l.Alerts = int(v) }},
 }
 
 // Parse applies settings "NAME=VALUE" to the defaults (zero) and returns the limits.
@@ -63,7 +67,7 @@ func Parse(settings []string) (Limits, error) {
 	for _, s := range settings {
 		name, value, ok := strings.Cut(s, "=")
 		if !ok {
-			return l, fmt.Errorf("limit %q: want NAME=VALUE (names: %s)", s, names())
+			return l, fmt.Errorf("limit %q: want NAME=VALUE (names: %s)", s, Names())
 		}
 		name = strings.TrimSpace(strings.ToLower(name))
 		var lim *Limit
@@ -73,7 +77,7 @@ func Parse(settings []string) (Limits, error) {
 			}
 		}
 		if lim == nil {
-			return l, fmt.Errorf("unknown limit %q (names: %s)", name, names())
+			return l, fmt.Errorf("unknown limit %q (names: %s)", name, Names())
 		}
 		v, err := parseValue(strings.TrimSpace(value), lim.Bytes)
 		if err != nil {
@@ -84,7 +88,8 @@ func Parse(settings []string) (Limits, error) {
 	return l, nil
 }
 
-func names() string {
+// Names lists the limits' names, for messages and help.
+func Names() string {
 	var n []string
 	for _, l := range Table {
 		n = append(n, l.Name)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
+	"github.com/spytrace/spytrace/internal/engine"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/safely"
 )
@@ -23,6 +24,8 @@ type Limits struct {
 	// MaxRecords bounds the records re-checked per module; the rest are left and the
 	// module is "partial". 0 = 50,000,000 (the engine's own limit).
 	MaxRecords int
+	// MaxAlerts bounds the alerts kept for one module, as in a check. 0 = 100,000.
+	MaxAlerts int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -31,6 +34,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxRecords <= 0 {
 		l.MaxRecords = 50_000_000
+	}
+	if l.MaxAlerts <= 0 {
+		l.MaxAlerts = engine.DefaultMaxAlerts
 	}
 	return l
 }
@@ -208,7 +214,8 @@ func CheckRecords(ctx context.Context, m module.Module, env *check.Env, r io.Rea
 		return res
 	}
 	checker := ck.NewChecker(env)
-	reporter := check.NewReporter(info.Name, func(a alert.Alert) { res.Alerts = append(res.Alerts, a) })
+	collected := check.NewCollector(lim.MaxAlerts)
+	reporter := check.NewReporter(info.Name, collected.Add)
 	typeErrors, badRecords := 0, 0
 	errLimit := fmt.Errorf("record limit of %d reached", lim.MaxRecords)
 	readErr := eachRecord(r, lim.MaxRecordBytes, func(raw json.RawMessage) error {
@@ -245,6 +252,7 @@ func CheckRecords(ctx context.Context, m module.Module, env *check.Env, r io.Rea
 			readErr = err
 		}
 	}
+	res.Alerts = collected.Alerts(info.Name)
 	if typeErrors > 10 {
 		res.problem("%d records had fields of an unexpected type in all", typeErrors)
 	}
