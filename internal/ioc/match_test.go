@@ -135,6 +135,10 @@ func TestMatch(t *testing.T) {
 		{"url_bare_domain", "url", "evil.com", "evil.com", "evil.com"},
 		{"url_unparseable_host", "url", "http://a.evil.com/%zz", "evil.com", "evil.com"},
 		{"url_bad_port_host", "url", "https://user@a.evil.com:port/x", "evil.com", "evil.com"},
+		// No "@": "user:pw" is taken for the host, which a colon makes no host name;
+		// the host-looking token is looked up instead (its port is no part of it).
+		{"url_colon_in_host", "url", "https://user:pwa.evil.com:8443/x", "", ""},
+		{"url_colon_in_host_domain", "url", "https://a.evil.com:8443/x", "evil.com", "evil.com"},
 		{"url_fp_path", "url", "https://evil.example/x/y", "", ""},
 		{"url_fp_query_value", "url", "http://evil.example/track?id=43", "", ""},
 		{"url_fp_scheme", "url", "https://evil.example/track?id=42", "", ""},

@@ -238,6 +238,11 @@ func parseURL(raw string) (urlParts, bool) {
 	}
 	hostport := host
 	if strings.IndexByte(host, ':') >= 0 {
+		// Only an IPv6 address holds a colon ("user:pw" without its "@" is not a
+		// host): anything else would be canonicalised into a URL that does not parse.
+		if _, err := netip.ParseAddr(host); err != nil {
+			return urlParts{}, false
+		}
 		hostport = "[" + host + "]"
 	}
 	if port := u.Port(); port != "" && port != defaultPort(u.Scheme) {
