@@ -760,17 +760,7 @@ func TestHostileIOSDump(t *testing.T) {
 		return dir
 	}
 	tarOf := func(t *testing.T, name string, gz bool, extra ...fixture.TarEntry) string {
-		t.Helper()
-		p := filepath.Join(t.TempDir(), name)
-		f, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := fixture.TarDirectoryWith(sound, f, gz, extra...); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return writeTar(t, sound, name, gz, extra...)
 	}
 	const smsPath = "private/var/mobile/Library/SMS/sms.db"
 	// The many-files case in a folder: writing a million files takes minutes on a loaded
@@ -889,6 +879,22 @@ func TestHostileIOSDump(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeTar writes dir as a tar (gzip-compressed with gz) named name in a new folder,
+// followed by the extra entries, and returns its path.
+func writeTar(t *testing.T, dir, name string, gz bool, extra ...fixture.TarEntry) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := fixture.TarDirectoryWith(dir, f, gz, extra...); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // hostileTinyFiles is the number of tiny files of the many-files case in a folder, and
