@@ -325,7 +325,7 @@ func (e *env) check(ctx context.Context, cfg checkConfig, kind acquire.Kind, com
 		LogFile:     logFile,
 		Console:     console,
 		Workers:     cfg.Workers,
-		Limits:      engine.Limits{MaxFileBytes: lim.FileBytes, MaxRecords: lim.Records, MaxCopyBytes: lim.CopyBytes, MaxAlerts: lim.Alerts},
+		Limits:      engine.Limits{MaxFileBytes: lim.FileBytes, MaxRecords: lim.Records, MaxCopyBytes: lim.CopyBytes, MaxAlerts: lim.Alerts, ModuleTime: lim.ModuleTime},
 		Progress:    progress,
 		Live:        live,
 	})

@@ -55,6 +55,9 @@ type Limits struct {
 	// MaxAlerts bounds the alerts kept for one module; the others are counted in one
 	// limit/alerts alert. 0 = 100,000.
 	MaxAlerts int
+	// ModuleTime bounds the time one module runs: its context ends then, and it is
+	// "partial" with a limit/module-time alert. 0 = 1 hour.
+	ModuleTime time.Duration
 }
 
 // DefaultMaxAlerts is the default of Limits.MaxAlerts.
@@ -72,6 +75,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxAlerts <= 0 {
 		l.MaxAlerts = DefaultMaxAlerts
+	}
+	if l.ModuleTime <= 0 {
+		l.ModuleTime = time.Hour
 	}
 	return l
 }
@@ -454,6 +460,11 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 	var kept []any
 	var checkPanic error
 	errLimit := fmt.Errorf("record limit of %d reached", r.limits.MaxRecords)
+	// The module's own context ends at its time limit; ctx stays the run's, whose end
+	// is an interruption.
+	errTime := fmt.Errorf("time limit of %v reached", r.limits.ModuleTime)
+	mctx, cancel := context.WithTimeoutCause(ctx, r.limits.ModuleTime, errTime)
+	defer cancel()
 	emit := func(rec any) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -486,11 +497,11 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 	}
 	// The module parses on its goroutine while records are written and checked on
 	// another, so that one large artifact keeps both cores busy.
-	sink := newSink(ctx, emit)
+	sink := newSink(mctx, emit)
 	out := module.NewOutput(sink.send)
 	svc := &services{run: r, module: info.Name}
 	in := module.NewInput(r.cfg.Acquisition, files, log, svc)
-	runErr := safely.Do(func() { err = m.Run(ctx, in, out) })
+	runErr := safely.Do(func() { err = m.Run(mctx, in, out) })
 	if runErr == nil {
 		runErr = err
 	}
@@ -511,6 +522,12 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 	switch {
 	case errors.Is(runErr, module.ErrNotFound):
 		st.State, st.Reason = module.Skipped, runErr.Error()
+	case ctx.Err() == nil && errors.Is(context.Cause(mctx), errTime):
+		// Whatever the module returned (an error of its cut reading, or nothing if it
+		// did not notice), it did not read to its end.
+		st.State, st.Reason = module.Partial, errTime.Error()+": the rest of its artifact was not read"
+		TimeLimit.Raise(limitReporter(info.Name, &alerts), fmt.Sprintf("%s stopped after %v, its time limit: the rest of its artifact was not read", info.Name, r.limits.ModuleTime),
+			time.Time{}, map[string]any{"module": info.Name, "records": st.Records, "limit": r.limits.ModuleTime.String()})
 	case runErr != nil && errors.Is(runErr, errLimit):
 		st.State, st.Reason = module.Partial, runErr.Error()
 		RecordLimit.Raise(limitReporter(info.Name, &alerts), fmt.Sprintf("%s stopped after %d records, its limit: the rest of its artifact was not read", info.Name, r.limits.MaxRecords),

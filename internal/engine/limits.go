@@ -30,6 +30,14 @@ var (
 		FalsePositive: "Some logs grow large on phones that are rarely restarted or that run many apps.",
 		Advice:        "Run the check again with a higher limit (--limit file-bytes=SIZE, see docs/limits.md), and look at the file: its size, dates and what fills it.",
 	}
+	TimeLimit = check.Heuristic{
+		ID:    "limit/module-time",
+		Level: alert.Medium,
+		Meaning: "The module was stopped at its time limit: the rest of its artifact was not read, and traces in it were not checked. " +
+			"An artifact that takes so long to read is unusual, and can be made so to stall forensic tools.",
+		FalsePositive: "A very large artifact on a slow or busy computer.",
+		Advice:        "Run the check again with a longer limit (--limit module-time=3h, see docs/limits.md) and only this module (--module NAME), and look at the artifact's size.",
+	}
 	AcquisitionLimit = check.Heuristic{
 		ID:    "limit/acquisition",
 		Level: alert.Medium,

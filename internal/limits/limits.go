@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Limits are the bounds of one run. A zero field means the default of the reader it
@@ -31,34 +32,39 @@ type Limits struct {
 	CopyBytes int64
 	// Alerts bounds the alerts kept for one module.
 	Alerts int
+	// ModuleTime bounds the time one module runs.
+	ModuleTime time.Duration
 }
 
 // Limit describes one limit for --limit and the documentation.
 type Limit struct {
-	Name    string
-	Bytes   bool   // a size: accepts KiB, MiB, GiB, TiB (and KB, MB, GB, TB)
-	Default string // the defaults, as documented
-	Meaning string
-	set     func(l *Limits, v int64)
+	Name     string
+	Bytes    bool   // a size: accepts KiB, MiB, GiB, TiB (and KB, MB, GB, TB)
+	Duration bool   // a duration: 90s, 30m, 2h (as Go writes them)
+	Default  string // the defaults, as documented
+	Meaning  string
+	set      func(l *Limits, v int64)
 }
 
 // Table lists every limit, in the order of docs/limits.md.
 var Table = []Limit{
-	{"file-bytes", true, "256 MiB", "a file read whole into memory (property lists, logs, JSON files)",
+	{"file-bytes", true, false, "256 MiB", "a file read whole into memory (property lists, logs, JSON files)",
 		func(l *Limits, v int64) { l.FileBytes = v }},
-	{"records", false, "50,000,000", "records of one module; the rest of its artifact is not read",
+	{"records", false, false, "50,000,000", "records of one module; the rest of its artifact is not read",
 		func(l *Limits, v int64) { l.Records = int(v) }},
-	{"entries", false, "10,000,000 (iOS backups and dumps), 1,000,000 (zips, folders and tars of Android inputs)",
+	{"entries", false, false, "10,000,000 (iOS backups and dumps), 1,000,000 (zips, folders and tars of Android inputs)",
 		"entries listed in an archive or a dump folder, rows of Manifest.db",
 		func(l *Limits, v int64) { l.Entries = int(v) }},
-	{"archive-bytes", true, "512 GiB (iOS dumps), 64 GiB (Android zips and folders)", "bytes decompressed from one archive",
+	{"archive-bytes", true, false, "512 GiB (iOS dumps), 64 GiB (Android zips and folders)", "bytes decompressed from one archive",
 		func(l *Limits, v int64) { l.ArchiveBytes = v }},
-	{"ratio", false, "200", "decompressed/compressed ratio of archive content once 64 MiB were decompressed (a bomb)",
+	{"ratio", false, false, "200", "decompressed/compressed ratio of archive content once 64 MiB were decompressed (a bomb)",
 		func(l *Limits, v int64) { l.Ratio = v }},
-	{"copy-bytes", true, "8 GiB", "bytes copied to a private folder to read one database with its write-ahead log",
+	{"copy-bytes", true, false, "8 GiB", "bytes copied to a private folder to read one database with its write-ahead log",
 		func(l *Limits, v int64) { l.CopyBytes = v }},
-	{"alerts", false, "100,000", "alerts kept for one module; the others are counted in one `limit/alerts` alert",
+	{"alerts", false, false, "100,000", "alerts kept for one module; the others are counted in one `limit/alerts` alert",
 		func(l *Limits, v int64) { l.Alerts = int(v) }},
+	{"module-time", false, true, "1h", "time one module may run; the rest of its artifact is not read",
+		func(l *Limits, v int64) { l.ModuleTime = time.Duration(v) }},
 }
 
 // Parse applies settings "NAME=VALUE" to the defaults (zero) and returns the limits.
@@ -79,7 +85,7 @@ func Parse(settings []string) (Limits, error) {
 		if lim == nil {
 			return l, fmt.Errorf("unknown limit %q (names: %s)", name, Names())
 		}
-		v, err := parseValue(strings.TrimSpace(value), lim.Bytes)
+		v, err := parseValue(strings.TrimSpace(value), lim.Bytes, lim.Duration)
 		if err != nil {
 			return l, fmt.Errorf("limit %s: %w", name, err)
 		}
@@ -105,8 +111,16 @@ var units = []struct {
 	{"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1},
 }
 
-// parseValue reads a positive integer, with a size unit when bytes is set.
-func parseValue(s string, bytes bool) (int64, error) {
+// parseValue reads a positive integer, with a size unit when bytes is set, or a
+// duration (in nanoseconds) when duration is.
+func parseValue(s string, bytes, duration bool) (int64, error) {
+	if duration {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("%q is not a positive duration (such as 90s, 30m or 2h)", s)
+		}
+		return int64(d), nil
+	}
 	mult := int64(1)
 	if bytes {
 		up := strings.ToUpper(strings.ReplaceAll(s, " ", ""))

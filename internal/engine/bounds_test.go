@@ -1,0 +1,110 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spytrace/spytrace/internal/acquire"
+	"github.com/spytrace/spytrace/internal/engine"
+	"github.com/spytrace/spytrace/internal/module"
+	"github.com/spytrace/spytrace/internal/report/results"
+)
+
+// panickyAcquisition serves HomeDomain/notes.txt as a file whose reads panic, as a
+// reader of an archive or of an encrypted file with a bug would.
+type panickyAcquisition struct{ acquire.Acquisition }
+
+func (p panickyAcquisition) Open(name string) (fs.File, error) {
+	f, err := p.Acquisition.Open(name)
+	if err != nil || name != "HomeDomain/notes.txt" {
+		return f, err
+	}
+	return panickyFile{f}, nil
+}
+
+type panickyFile struct{ fs.File }
+
+func (panickyFile) Read([]byte) (int, error) { panic("reader bug") }
+
+// TestReaderPanicIsContained: a panic while reading an evidence file fails the modules
+// that read it and leaves that file unhashed, with the reason; the run still ends with
+// its results (a panic in the hashing goroutines would end the process).
+func TestReaderPanicIsContained(t *testing.T) {
+	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.Run(context.Background(), engine.Config{
+		Acquisition: panickyAcquisition{acquisition()}, Modules: append(modules(), offsetReader(new([]byte))), Results: dir, Workers: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := statusOf(res)["reader"]; st.State != module.Failed || !strings.Contains(st.Reason, "reader bug") {
+		t.Errorf("reader: %+v, want failed by the panic", st)
+	}
+	hashed := false
+	for _, h := range res.Hashes {
+		if h.Name == "HomeDomain/notes.txt" {
+			hashed = true
+			if h.SHA256 != "" || !strings.Contains(h.Error, "panic: reader bug") {
+				t.Errorf("hash %+v, want none, with the panic as its reason", h)
+			}
+		}
+	}
+	if !hashed {
+		t.Error("notes.txt is not in the hashes")
+	}
+}
+
+// TestModuleTimeLimit: a module that would go on for long (one record after another, as
+// a parser of a huge crafted artifact does) is stopped at its time limit, ends "partial"
+// with a limit/module-time alert and the records it gave, and the other modules run as
+// usual.
+func TestModuleTimeLimit(t *testing.T) {
+	slow := &fake{
+		info: module.Info{Name: "slow"},
+		run: func(ctx context.Context, in *module.Input, out *module.Output) error {
+			deadline := time.Now().Add(30 * time.Second) // the test's own bound
+			for i := 0; time.Now().Before(deadline); i++ {
+				if err := out.Record(&note{ID: i, Text: "again"}); err != nil {
+					return err
+				}
+				time.Sleep(time.Millisecond)
+			}
+			return errors.New("not stopped at the time limit")
+		},
+	}
+	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.Run(context.Background(), engine.Config{
+		Acquisition: acquisition(), Modules: append(modules(), slow), Results: dir, Workers: 2,
+		Limits: engine.Limits{ModuleTime: 2 * time.Second}, // the other modules need a few milliseconds
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := statusOf(res)
+	if st := status["slow"]; st.State != module.Partial || !strings.Contains(st.Reason, "time limit of 2s") || st.Records == 0 {
+		t.Errorf("slow: %+v, want partial at its time limit, with its first records", st)
+	}
+	if st := status["reader"]; st.State != module.OK || st.Records != 5 {
+		t.Errorf("reader: %+v, want ok", st)
+	}
+	found := false
+	for _, a := range res.Alerts {
+		if a.Check == engine.TimeLimit.ID && a.Module == "slow" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no limit/module-time alert for slow")
+	}
+}
