@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,5 +107,85 @@ func TestModuleTimeLimit(t *testing.T) {
 	}
 	if !found {
 		t.Error("no limit/module-time alert for slow")
+	}
+}
+
+// TestStuckModuleIsAbandoned: a module that ignores its context (a parser caught in a
+// loop by crafted input) is abandoned once its time limit and the grace after it have
+// passed; the run ends with its results, the module partial with the reason, and the
+// other modules as usual.
+func TestStuckModuleIsAbandoned(t *testing.T) {
+	defer engine.SetAbandonGrace(100 * time.Millisecond)()
+	release := make(chan struct{})
+	defer close(release)
+	stuck := &fake{
+		info: module.Info{Name: "stuck"},
+		run: func(ctx context.Context, in *module.Input, out *module.Output) error {
+			if err := out.Record(&note{ID: 1, Text: "before the loop"}); err != nil {
+				return err
+			}
+			<-release // never looks at ctx
+			out.Problem("still writing after it was abandoned")
+			return out.Record(&note{ID: 2, Text: "after"})
+		},
+	}
+	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := engine.Run(context.Background(), engine.Config{
+		Acquisition: acquisition(), Modules: append(modules(), stuck), Results: dir, Workers: 2,
+		Limits: engine.Limits{ModuleTime: 2 * time.Second}, // the other modules need a few milliseconds
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := statusOf(res)
+	st := status["stuck"]
+	if st.State != module.Partial || !strings.Contains(st.Reason, "time limit of 2s") || st.Records != 1 {
+		t.Errorf("stuck: %+v, want partial at its time limit with its one record", st)
+	}
+	if !strings.Contains(strings.Join(st.Problems, "\n"), "abandoned") {
+		t.Errorf("stuck: problems %q, want the abandonment said", st.Problems)
+	}
+	if st := status["reader"]; st.State != module.OK || st.Records != 5 {
+		t.Errorf("reader: %+v, want ok", st)
+	}
+}
+
+// TestInterruptWithStuckModule: an interrupted run does not wait for a module that
+// ignores its context beyond the grace: it ends, interrupted, with its results folder.
+func TestInterruptWithStuckModule(t *testing.T) {
+	defer engine.SetAbandonGrace(100 * time.Millisecond)()
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	stuck := &fake{
+		info: module.Info{Name: "stuck"},
+		run: func(ctx context.Context, in *module.Input, out *module.Output) error {
+			close(started)
+			<-release
+			return nil
+		},
+	}
+	out := filepath.Join(t.TempDir(), "results")
+	dir, err := results.Create(out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-started
+		cancel()
+	}()
+	res, err := engine.Run(ctx, engine.Config{Acquisition: acquisition(), Modules: append(modules(), stuck), Results: dir, Workers: 2})
+	if !errors.Is(err, engine.ErrInterrupted) {
+		t.Fatalf("run: %v, want interrupted", err)
+	}
+	if st := statusOf(res)["stuck"]; st.State != module.Failed || st.Reason != "interrupted" {
+		t.Errorf("stuck: %+v, want failed, interrupted", st)
+	}
+	if _, err := os.Stat(filepath.Join(out, "info.json")); err != nil {
+		t.Errorf("no info.json: %v", err)
 	}
 }

@@ -373,11 +373,14 @@ func checkDependencies(mods []module.Module) error {
 const moduleLogLimit = 4 << 20
 
 type cappedBuffer struct {
+	mu sync.Mutex // a module abandoned at its time limit may still be logging
 	bytes.Buffer
 	dropped bool
 }
 
 func (c *cappedBuffer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.Len()+len(p) > moduleLogLimit {
 		if !c.dropped {
 			c.Buffer.WriteString("… further log lines of this module omitted\n")
@@ -410,7 +413,9 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		default:
 			log.Info(fmt.Sprintf("%s: %d records, %d alerts", st.State, st.Records, st.Alerts))
 		}
-		o.log = logBuf.Bytes()
+		logBuf.mu.Lock()
+		o.log = bytes.Clone(logBuf.Bytes())
+		logBuf.mu.Unlock()
 	}()
 	log.Debug("start", "version", info.Version)
 
@@ -501,11 +506,10 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 	out := module.NewOutput(sink.send)
 	svc := &services{run: r, module: info.Name}
 	in := module.NewInput(r.cfg.Acquisition, files, log, svc)
-	runErr := safely.Do(func() { err = m.Run(mctx, in, out) })
-	if runErr == nil {
-		runErr = err
-	}
-	if serr := sink.close(); serr != nil && (runErr == nil || errors.Is(runErr, serr)) {
+	runErr, abandoned := r.runUntilLimit(mctx, m, in, out)
+	if abandoned {
+		sink.abandon()
+	} else if serr := sink.close(); serr != nil && (runErr == nil || errors.Is(runErr, serr)) {
 		runErr = serr
 	}
 	if checker != nil && checkPanic == nil {
@@ -526,6 +530,9 @@ func (r *run) runModule(ctx context.Context, jb *job) (o outcome) {
 		// Whatever the module returned (an error of its cut reading, or nothing if it
 		// did not notice), it did not read to its end.
 		st.State, st.Reason = module.Partial, errTime.Error()+": the rest of its artifact was not read"
+		if abandoned {
+			st.Problems = append(st.Problems, runErr.Error())
+		}
 		TimeLimit.Raise(limitReporter(info.Name, &alerts), fmt.Sprintf("%s stopped after %v, its time limit: the rest of its artifact was not read", info.Name, r.limits.ModuleTime),
 			time.Time{}, map[string]any{"module": info.Name, "records": st.Records, "limit": r.limits.ModuleTime.String()})
 	case runErr != nil && errors.Is(runErr, errLimit):
@@ -580,15 +587,26 @@ type sink struct {
 	ctx  context.Context
 	ch   chan any
 	done chan struct{}
+	quit chan struct{} // closed to abandon the module: its records are no longer taken
 	mu   sync.Mutex
 	err  error
 }
 
 func newSink(ctx context.Context, emit func(any) error) *sink {
-	s := &sink{ctx: ctx, ch: make(chan any, 512), done: make(chan struct{})}
+	s := &sink{ctx: ctx, ch: make(chan any, 512), done: make(chan struct{}), quit: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		for rec := range s.ch {
+		for {
+			var rec any
+			select {
+			case r, ok := <-s.ch:
+				if !ok {
+					return
+				}
+				rec = r
+			case <-s.quit:
+				return
+			}
 			if s.failed() != nil {
 				continue // drain: the module will see the error at its next record
 			}
@@ -629,6 +647,44 @@ func (s *sink) close() error {
 	close(s.ch)
 	<-s.done
 	return s.failed()
+}
+
+// abandon stops the consumer at once and waits for it, leaving the channel open: the
+// abandoned module, whose context has ended, may still send, and must not panic on a
+// closed channel. What it sends is never read.
+func (s *sink) abandon() {
+	close(s.quit)
+	<-s.done
+}
+
+// abandonGrace is how long a module whose context has ended (its time limit, or the
+// run interrupted) is waited for before the run goes on without it.
+var abandonGrace = 30 * time.Second
+
+// runUntilLimit runs m.Run on a goroutine of its own and returns its error (a panic
+// is an error). A module that does not return within abandonGrace of the end of its
+// context is abandoned: a parser caught in a loop by crafted input cannot hold the run,
+// which writes its results without it. The goroutine is left to end with the process.
+func (r *run) runUntilLimit(ctx context.Context, m module.Module, in *module.Input, out *module.Output) (err error, abandoned bool) {
+	finished := make(chan error, 1)
+	go func() {
+		var err error
+		if perr := safely.Do(func() { err = m.Run(ctx, in, out) }); perr != nil {
+			err = perr
+		}
+		finished <- err
+	}()
+	select {
+	case err := <-finished:
+		return err, false
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-finished:
+		return err, false
+	case <-time.After(abandonGrace):
+		return fmt.Errorf("did not stop within %v of the end of its context (%w); abandoned", abandonGrace, context.Cause(ctx)), true
+	}
 }
 
 // resolve expands a module's path patterns and base names into sorted, unique file

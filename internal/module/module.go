@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/spytrace/spytrace/internal/acquire"
@@ -136,6 +138,7 @@ func (in *Input) Dependency(module string) ([]any, error) { return in.svc.Depend
 // Output receives a module's records.
 type Output struct {
 	emit     func(rec any) error
+	mu       sync.Mutex // a module abandoned at its time limit may still be writing
 	problems []string
 }
 
@@ -165,6 +168,8 @@ func (e *stopError) Unwrap() error { return e.err }
 // file out of several, a row that could not be decoded). A module with problems ends
 // "partial". The message must name what was affected.
 func (o *Output) Problem(format string, args ...any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if len(o.problems) < maxProblems {
 		o.problems = append(o.problems, fmt.Sprintf(format, args...))
 	} else if len(o.problems) == maxProblems {
@@ -175,7 +180,11 @@ func (o *Output) Problem(format string, args ...any) {
 const maxProblems = 100
 
 // Problems returns what was noted with Problem.
-func (o *Output) Problems() []string { return o.problems }
+func (o *Output) Problems() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.problems)
+}
 
 // State is the outcome of a module.
 type State string
