@@ -13,7 +13,6 @@ import (
 	"github.com/spytrace/spytrace/internal/acquire"
 	"github.com/spytrace/spytrace/internal/engine"
 	"github.com/spytrace/spytrace/internal/module"
-	"github.com/spytrace/spytrace/internal/report/results"
 )
 
 // panickyAcquisition serves HomeDomain/notes.txt as a file whose reads panic, as a
@@ -36,13 +35,7 @@ func (panickyFile) Read([]byte) (int, error) { panic("reader bug") }
 // that read it and leaves that file unhashed, with the reason; the run still ends with
 // its results (a panic in the hashing goroutines would end the process).
 func TestReaderPanicIsContained(t *testing.T) {
-	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := engine.Run(context.Background(), engine.Config{
-		Acquisition: panickyAcquisition{acquisition()}, Modules: append(modules(), offsetReader(new([]byte))), Results: dir, Workers: 2,
-	})
+	res, _, err := runExtra(t, context.Background(), panickyAcquisition{acquisition()}, engine.Limits{}, offsetReader(new([]byte)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,14 +74,8 @@ func TestModuleTimeLimit(t *testing.T) {
 			return errors.New("not stopped at the time limit")
 		},
 	}
-	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := engine.Run(context.Background(), engine.Config{
-		Acquisition: acquisition(), Modules: append(modules(), slow), Results: dir, Workers: 2,
-		Limits: engine.Limits{ModuleTime: 2 * time.Second}, // the other modules need a few milliseconds
-	})
+	// The other modules need a few milliseconds of their 2 s.
+	res, _, err := runExtra(t, context.Background(), acquisition(), engine.Limits{ModuleTime: 2 * time.Second}, slow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,14 +116,7 @@ func TestStuckModuleIsAbandoned(t *testing.T) {
 			return out.Record(&note{ID: 2, Text: "after"})
 		},
 	}
-	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := engine.Run(context.Background(), engine.Config{
-		Acquisition: acquisition(), Modules: append(modules(), stuck), Results: dir, Workers: 2,
-		Limits: engine.Limits{ModuleTime: 2 * time.Second}, // the other modules need a few milliseconds
-	})
+	res, _, err := runExtra(t, context.Background(), acquisition(), engine.Limits{ModuleTime: 2 * time.Second}, stuck)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,17 +148,12 @@ func TestInterruptWithStuckModule(t *testing.T) {
 			return nil
 		},
 	}
-	out := filepath.Join(t.TempDir(), "results")
-	dir, err := results.Create(out, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-started
 		cancel()
 	}()
-	res, err := engine.Run(ctx, engine.Config{Acquisition: acquisition(), Modules: append(modules(), stuck), Results: dir, Workers: 2})
+	res, out, err := runExtra(t, ctx, acquisition(), engine.Limits{}, stuck)
 	if !errors.Is(err, engine.ErrInterrupted) {
 		t.Fatalf("run: %v, want interrupted", err)
 	}

@@ -154,20 +154,24 @@ func TestFileShrinkingWhileRead(t *testing.T) {
 
 func runChanging(t *testing.T, grow bool, extra module.Module) *engine.Result {
 	t.Helper()
-	dir, err := results.Create(filepath.Join(t.TempDir(), "results"), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := engine.Run(context.Background(), engine.Config{
-		Acquisition: changingAcquisition{Acquisition: acquisition(), grow: grow},
-		Modules:     append(modules(), extra),
-		Results:     dir,
-		Workers:     2,
-	})
+	res, _, err := runExtra(t, context.Background(), changingAcquisition{Acquisition: acquisition(), grow: grow}, engine.Limits{}, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// runExtra runs the fake modules and extra on acq with lim, into a new results folder
+// (out), and returns Run's result and error.
+func runExtra(t *testing.T, ctx context.Context, acq acquire.Acquisition, lim engine.Limits, extra ...module.Module) (res *engine.Result, out string, err error) {
+	t.Helper()
+	out = filepath.Join(t.TempDir(), "results")
+	dir, err := results.Create(out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = engine.Run(ctx, engine.Config{Acquisition: acq, Modules: append(modules(), extra...), Results: dir, Workers: 2, Limits: lim})
+	return res, out, err
 }
 
 func statusOf(res *engine.Result) map[string]module.Status {
