@@ -13,6 +13,7 @@ import (
 	"github.com/spytrace/spytrace/internal/alert"
 	"github.com/spytrace/spytrace/internal/check"
 	"github.com/spytrace/spytrace/internal/feeds"
+	"github.com/spytrace/spytrace/internal/limits"
 	"github.com/spytrace/spytrace/internal/module"
 	"github.com/spytrace/spytrace/internal/module/list"
 	"github.com/spytrace/spytrace/internal/recheck"
@@ -96,6 +97,7 @@ func (e *env) checkIOCsCommand() *cobra.Command {
 	f.BoolVarP(&cfg.Quiet, "quiet", "q", false, "show only warnings, errors and the summary lines")
 	f.BoolVar(&cfg.JSONLog, "json-log", false, "write the messages on stderr as JSON lines, for scripts")
 	f.IntVar(&cfg.Workers, "workers", 0, "modules re-checked at once (default: number of CPUs)")
+	f.StringArrayVar(&cfg.Limits, "limit", nil, "raise or lower the records or alerts of one module, records=N or alerts=N (repeatable; see docs/limits.md)")
 	f.BoolVar(&cfg.ExpandURLs, "expand-urls", false, "ask URL shorteners where the case's shortened URLs lead (contacts them from this computer: see above)")
 	f.DurationVar(&cfg.URLTimeout, "url-timeout", defaultURLTimeout, "time allowed to each shortener's answer, with --expand-urls")
 	f.StringVar(&cfg.CPUProfile, "cpu-profile", "", "write a Go CPU profile of the run to this file (for developers)")
@@ -126,6 +128,15 @@ func (e *env) checkIOCs(ctx context.Context, cfg checkIOCsConfig, args []string)
 	}
 	if cfg.URLTimeout <= 0 {
 		return usagef("--url-timeout must be positive")
+	}
+	lim, err := limits.Parse(cfg.Limits)
+	if err != nil {
+		return usageError{err}
+	}
+	rest := lim
+	rest.Records, rest.Alerts = 0, 0
+	if rest != (limits.Limits{}) {
+		return usagef("check-iocs reads no evidence: only the records and alerts limits apply to it")
 	}
 	mods := list.All()
 	if len(cfg.Modules) > 0 {
@@ -185,7 +196,8 @@ func (e *env) checkIOCs(ctx context.Context, cfg checkIOCsConfig, args []string)
 			log.Warn("write profiles: " + err.Error())
 		}
 	}()
-	job := recheckJob{mods: mods, env: env, expander: x, info: tmpl, workers: cfg.Workers, now: e.now()}
+	job := recheckJob{mods: mods, env: env, expander: x, info: tmpl, workers: cfg.Workers, now: e.now(),
+		limits: recheck.Limits{MaxRecords: lim.Records, MaxAlerts: lim.Alerts}}
 	failed, severe := 0, 0
 	for _, dir := range cases {
 		if ctx.Err() != nil {
@@ -222,6 +234,7 @@ type recheckJob struct {
 	expander *unshorten.Expander // nil without --expand-urls
 	info     recheck.Info        // the template of each re-check's info.json
 	workers  int
+	limits   recheck.Limits
 	now      time.Time
 }
 
@@ -232,7 +245,7 @@ func (j *recheckJob) run(ctx context.Context, dir string) (*recheck.Case, *reche
 	if err != nil {
 		return nil, nil, "", err
 	}
-	o, err := c.Check(ctx, recheck.Options{Env: j.env, Workers: j.workers})
+	o, err := c.Check(ctx, recheck.Options{Env: j.env, Workers: j.workers, Limits: j.limits})
 	if err != nil {
 		return nil, nil, "", err
 	}

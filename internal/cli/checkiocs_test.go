@@ -504,3 +504,33 @@ func TestCheckIOCsUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckIOCsLimits: --limit records and alerts apply to a re-check (a limit reached
+// is an alert there too); the limits of evidence reading are refused.
+func TestCheckIOCsLimits(t *testing.T) {
+	cases := t.TempDir()
+	writeFiles(t, filepath.Join(cases, "mvt-ios"), mvtIOSCase)
+	// sms raises two alerts: the indicator's match and a threat notification.
+	iocs := writeIndicators(t, "new.stix2", "[domain-name:value = 'parcel-track.example']")
+	code, stdout, stderr := runRecheck(t, nil, "check-iocs", "--no-default-iocs", "--fail-level", "NONE", "-i", iocs, "--limit", "alerts=1", cases)
+	if code != ExitClean {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	dirs := rechecks(t, filepath.Join(cases, "mvt-ios"))
+	if len(dirs) != 1 {
+		t.Fatalf("%q", dirs)
+	}
+	found := false
+	for _, a := range readAlerts(t, dirs[0]) {
+		if a["check"] == "limit/alerts" && a["module"] == "sms" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no limit/alerts alert for sms in the re-check")
+	}
+	code, _, stderr = runRecheck(t, nil, "check-iocs", "--no-default-iocs", "--limit", "entries=5", cases)
+	if code != ExitUsage || !strings.Contains(stderr, "only the records and alerts limits") {
+		t.Errorf("entries: exit %d\n%s", code, stderr)
+	}
+}
