@@ -3,10 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -94,36 +91,9 @@ func TestMain(m *testing.M) {
 }
 
 // hashTree hashes every file and folder of dir: content, size, mode and modification
-// time, so that any change to the evidence shows.
-func hashTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		meta := fi.Mode().String() + fi.ModTime().UTC().Format(time.RFC3339Nano)
-		if d.IsDir() {
-			out[p] = meta
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(data)
-		out[p] = meta + hex.EncodeToString(sum[:])
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+// time, so that any change to the evidence shows (hashEvidence: links and pipes by
+// their metadata only).
+func hashTree(t *testing.T, dir string) map[string]string { return hashEvidence(t, dir) }
 
 func readAlerts(t *testing.T, dir string) []map[string]any {
 	t.Helper()

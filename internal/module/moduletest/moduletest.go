@@ -234,6 +234,15 @@ func ReloadExact(t testing.TB, o *Outcome, ix *ioc.Index, m module.Module) []any
 	if !ok {
 		t.Fatalf("%s does not implement module.Reloadable", m.Info().Name)
 	}
+	recs := DecodeExact(t, dec, raws)
+	Reload(t, o, ix, m)
+	return recs
+}
+
+// DecodeExact decodes each raw record with dec and fails the test unless the record,
+// encoded again, gives back the same JSON byte for byte. It returns the records.
+func DecodeExact(t testing.TB, dec module.Reloadable, raws []json.RawMessage) []any {
+	t.Helper()
 	recs := make([]any, len(raws))
 	for i, raw := range raws {
 		rec, err := dec.DecodeRecord(raw)
@@ -255,6 +264,5 @@ func ReloadExact(t testing.TB, o *Outcome, ix *ioc.Index, m module.Module) []any
 		}
 		recs[i] = rec
 	}
-	Reload(t, o, ix, m)
 	return recs
 }

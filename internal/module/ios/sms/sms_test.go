@@ -577,25 +577,7 @@ func roundTrip(t *testing.T, m module.Reloadable, data []byte) {
 	if len(recs) == 0 {
 		t.Fatal("no records")
 	}
-	for i, raw := range recs {
-		rec, err := m.DecodeRecord(raw)
-		if err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
-		var got bytes.Buffer
-		enc := json.NewEncoder(&got)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rec); err != nil {
-			t.Fatal(err)
-		}
-		var want bytes.Buffer
-		if err := json.Compact(&want, raw); err != nil {
-			t.Fatal(err)
-		}
-		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
-			t.Fatalf("record %d changed:\n got %s\nwant %s", i, g, want.Bytes())
-		}
-	}
+	moduletest.DecodeExact(t, m, recs)
 }
 
 // checkJSON decodes one record as check-iocs does and runs the module's checks on it.

@@ -729,11 +729,9 @@ func roundTrip(t *testing.T, m module.Reloadable, data []byte) {
 	if len(recs) == 0 {
 		t.Fatal("no records")
 	}
+	decoded := moduletest.DecodeExact(t, m, recs)
 	for i, raw := range recs {
-		rec, err := m.DecodeRecord(raw)
-		if err != nil {
-			t.Fatalf("record %d: %v", i, err)
-		}
+		rec := decoded[i]
 		var head struct {
 			RecordType string `json:"record_type"`
 		}
@@ -744,19 +742,6 @@ func roundTrip(t *testing.T, m module.Reloadable, data []byte) {
 			whatsapp.TypeChatSession: "*whatsapp.ChatSession"}[head.RecordType]
 		if got := fmt.Sprintf("%T", rec); got != wantType {
 			t.Fatalf("record %d (%s) decoded as %s, want %s", i, head.RecordType, got, wantType)
-		}
-		var got bytes.Buffer
-		enc := json.NewEncoder(&got)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rec); err != nil {
-			t.Fatal(err)
-		}
-		var want bytes.Buffer
-		if err := json.Compact(&want, raw); err != nil {
-			t.Fatal(err)
-		}
-		if g := bytes.TrimSuffix(got.Bytes(), []byte("\n")); !bytes.Equal(g, want.Bytes()) {
-			t.Fatalf("record %d (%T) changed:\n got %s\nwant %s", i, rec, g, want.Bytes())
 		}
 	}
 }
