@@ -113,8 +113,10 @@ func hostLike(s string) bool {
 	if len(s) < 3 || len(s) > 253 {
 		return false
 	}
-	if _, err := netip.ParseAddr(s); err == nil {
-		return true
+	if addr, err := netip.ParseAddr(s); err == nil {
+		// A zone ("fe80::1%en0") names an interface of the device that wrote the
+		// address, never a server: "::%_" in a file name is not a host.
+		return addr.Zone() == ""
 	}
 	dots, letter := 0, false
 	for i := 0; i < len(s); i++ {

@@ -564,3 +564,23 @@ func BenchmarkRun(b *testing.B) {
 		b.ReportMetric(float64(rows*n)/b.Elapsed().Seconds(), "rows/s")
 	})
 }
+
+// TestHostsInPaths covers the names the module takes for hosts in a file's path. An
+// address with a zone is not one (a fuzz finding: "::%_" was taken whole, underscore
+// and all, though an underscore separates the parts of a WebKit file name).
+func TestHostsInPaths(t *testing.T) {
+	for rel, want := range map[string][]string{
+		"Library/WebKit/WebsiteData/LocalStorage/https_a.example_0.localstorage": {"a.example", "0.localstorage"},
+		"Library/Caches/evil.example/x":                                          {"evil.example"},
+		"Library/Caches/203.0.113.7/x":                                           {"203.0.113.7"},
+		"Library/Caches/2001:db8::1/x":                                           {"2001:db8::1"},
+		"Library/Caches/fe80::1%en0/x":                                           nil,
+		"::%_":                                                                   nil,
+		"Library/Preferences/com.apple.plist":                                    {"com.apple.plist"},
+		"Library/a":                                                              nil,
+	} {
+		if got := manifest.Hosts(rel); !slices.Equal(got, want) {
+			t.Errorf("hosts of %q = %q, want %q", rel, got, want)
+		}
+	}
+}
