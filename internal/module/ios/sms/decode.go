@@ -28,7 +28,7 @@ var errNotObject = errors.New("the record is not a JSON object")
 // a record that is not well-formed JSON is refused whole, never half-read into values
 // that would not marshal back.
 func (r *Row) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
+	data = bytes.Trim(data, " \t\r\n") // JSON's white space, not Unicode's
 	if len(data) == 0 || data[0] != '{' {
 		return errNotObject
 	}

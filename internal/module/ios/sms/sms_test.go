@@ -658,7 +658,7 @@ func TestDecodeMVTRecord(t *testing.T) {
 func TestRowRefusesMalformedJSON(t *testing.T) {
 	for _, data := range []string{
 		`{"isodate":"""":h "":/evil.example", "links": ["https://evil.example"]}`,
-		`{"a":1 "b":2}`, `{"a":h}`, `{"a":tru}`, `{"a":nul}`, `{"a":[1,}`, `{"a":{"b"}}`, `{"a":"x}`, `{"a":1}x`, `{"a":01}`,
+		`{"a":1 "b":2}`, `{"a":h}`, `{"a":tru}`, `{"a":nul}`, `{"a":[1,}`, `{"a":{"b"}}`, `{"a":"x}`, `{"a":1}x`, `{"a":01}`, "\v{}", "\u00a0{}",
 	} {
 		var row sms.Row
 		if err := row.UnmarshalJSON([]byte(data)); err == nil {
