@@ -652,7 +652,7 @@ func TestDecodeMVTRecord(t *testing.T) {
 }
 
 // TestRowRefusesMalformedJSON checks that a record that is not well-formed JSON is
-// refused whole. The walk trusts the grammar: it used to read the last case (a fuzz
+// refused whole. The walk trusted the grammar: it used to read the first case (a fuzz
 // finding, through check-iocs' decoding) as a row whose value "h" became a number that
 // cannot be written, so its alert could not be written either.
 func TestRowRefusesMalformedJSON(t *testing.T) {
