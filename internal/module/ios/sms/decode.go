@@ -28,12 +28,12 @@ var errNotObject = errors.New("the record is not a JSON object")
 // walk's cost): a record that is not well-formed JSON is refused whole, never
 // half-read into values that would not marshal back.
 func (r *Row) UnmarshalJSON(data []byte) error {
-	data = bytes.Trim(data, " \t\r\n") // JSON's white space, not Unicode's
-	if len(data) == 0 || data[0] != '{' {
+	start := skipSpace(data, 0) // JSON's white space, not Unicode's
+	if start == len(data) || data[start] != '{' {
 		return errNotObject
 	}
 	row := Row{}
-	i := skipSpace(data, 1)
+	i := skipSpace(data, start+1)
 	if i < len(data) && data[i] == '}' {
 		i++
 	} else {
@@ -69,7 +69,7 @@ func (r *Row) UnmarshalJSON(data []byte) error {
 			i = skipSpace(data, i+1)
 		}
 	}
-	if i != len(data) {
+	if skipSpace(data, i) != len(data) {
 		return errBadObject
 	}
 	*r = row
